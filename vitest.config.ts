@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['protocol/**/*.test.ts', 'stubs/**/*.test.ts', 'reference-node/**/*.test.ts', 'test-infra/**/*.test.ts', 'suites/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+  },
+});
