@@ -2,9 +2,16 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['protocol/**/*.test.ts', 'stubs/**/*.test.ts', 'reference-node/**/*.test.ts', 'test-infra/**/*.test.ts', 'suites/**/*.test.ts'],
+    include: [
+      'protocol/**/*.test.ts',
+      'stubs/**/*.test.ts',
+      'reference-node/**/*.test.ts',
+      'test-infra/**/*.test.ts',
+      'suites/**/*.test.ts',
+    ],
     testTimeout: 60_000,
-    hookTimeout: 120_000,
+    hookTimeout: 600_000,
     pool: 'forks',
+    reporters: ['default', './test-infra/report/summary-reporter.ts'],
   },
 });

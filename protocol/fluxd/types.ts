@@ -99,6 +99,22 @@ export const ZMQ_TOPICS = [
 ] as const;
 export type ZmqTopic = (typeof ZMQ_TOPICS)[number];
 
+export interface HashBlockBody {
+  hash: HashHex;
+}
+
+/** Topics this project does not decode: their bodies are carried as raw bytes. */
+export type RawZmqTopic = 'hashtx' | 'rawblock' | 'rawtx' | 'checkedblock';
+
+/** One 3-frame ZMQ message `[topic][body][seq]` (spec §2); `seq` is the per-topic u32 counter. */
+export type ZmqMessage =
+  | { topic: 'hashblock'; seq: number; body: HashBlockBody }
+  | { topic: 'hashblockheight'; seq: number; body: HashBlockHeightBody }
+  | { topic: 'chainreorg'; seq: number; body: ChainReorgBody }
+  | { topic: 'fluxnodelistdelta'; seq: number; body: NodeListDeltaBody }
+  | { topic: 'fluxnodestatus'; seq: number; body: NodeStatusBody }
+  | { topic: RawZmqTopic; seq: number; body: Uint8Array };
+
 /** A full confirmed-list node as the daemon holds it (superset of NodeEntry). */
 export interface ListedNode {
   outpoint: OutPoint;
