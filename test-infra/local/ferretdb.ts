@@ -129,7 +129,9 @@ async function waitReady({
 }): Promise<void> {
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new LocalDbError(`database exited (${child.exitCode ?? child.signalCode}) before answering ping: ${stderr()}`);
+      throw new LocalDbError(
+        `database exited (${child.exitCode ?? child.signalCode}) before answering ping: ${stderr()}`,
+      );
     }
     if (await pingOnce(uri)) return;
   }
@@ -145,7 +147,10 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-export async function startLocalFerretDb({ dataDir, readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS }: StartLocalDbOptions = {}): Promise<LocalDb> {
+export async function startLocalFerretDb({
+  dataDir,
+  readyTimeoutMs = DEFAULT_READY_TIMEOUT_MS,
+}: StartLocalDbOptions = {}): Promise<LocalDb> {
   const kind = chooseKind();
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `fluxnet-${kind}-`)));
   const port = await freePort();
@@ -160,7 +165,12 @@ export async function startLocalFerretDb({ dataDir, readyTimeoutMs = DEFAULT_REA
     if (!dataDir) await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitReady({ uri, child, deadline: Date.now() + readyTimeoutMs, stderr: () => stderrText.trim() || '(empty)' });
+    await waitReady({
+      uri,
+      child,
+      deadline: Date.now() + readyTimeoutMs,
+      stderr: () => stderrText.trim() || '(empty)',
+    });
   } catch (error) {
     await stop();
     throw error;

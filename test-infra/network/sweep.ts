@@ -20,12 +20,7 @@ export async function sweep(options: { runId?: string; keepRunId?: string } = {}
 
   const containers = (await client.listContainers({ all: true, filters })).filter((c) => !keep(c.Labels));
   await Promise.all(
-    containers.map((c) =>
-      client
-        .getContainer(c.Id)
-        .remove({ force: true, v: true })
-        .catch(ignoreMissing),
-    ),
+    containers.map((c) => client.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)),
   );
   const networks = (await client.listNetworks({ filters })).filter((n) => !keep(n.Labels));
   await Promise.all(networks.map((n) => client.getNetwork(n.Id).remove().catch(ignoreMissing)));

@@ -30,7 +30,7 @@ describe('waitForEvent', () => {
     event(history, 2, 'block:processed', { height: 4 });
     event(history, 2, 'block:processed', { height: 6 });
     const found = await waiting;
-    expect((found.get(2)?.payload as { height: number }).height).toBe(6);
+    expect(found.get(2)?.payload).toEqual({ height: 6 });
   });
 
   test('a timeout names the missing node and its last events', async () => {

@@ -1,0 +1,312 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { FLUX_EVENT_NAMES, parseFluxEvent } from '../../protocol/events.js';
+import { ensureImages, type ImageSet } from '../images/ensure-images.js';
+import { History } from '../observe/history.js';
+import { SseObserver } from '../observe/sse-observer.js';
+import { type WaitForOptions, waitForEvent } from '../observe/wait-for.js';
+import { ContainerBuilder, type StartedContainer } from './container.js';
+import { DaemonControl } from './daemon-control.js';
+import { docker } from './docker-client.js';
+import { newRunId, runLabels } from './labels.js';
+import { Machine } from './machine.js';
+import { sweepOrphans } from './orphans.js';
+import { pickFreeSubnet, type RunSubnet } from './subnet.js';
+import { sweep } from './sweep.js';
+import {
+  type AddressPlan,
+  addressPlan,
+  DAEMON_CONTROL_PORT,
+  DAEMON_RPC_BASE_PORT,
+  DAEMON_RPC_PASSWORD,
+  DAEMON_RPC_USER,
+  DAEMON_ZMQ_BASE_PORT,
+  daemonEndpointsFor,
+  NODE_API_PORT,
+  tierFor,
+} from './topology.js';
+import { HttpWait } from './wait-strategies.js';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+export interface NodeOverride {
+  env?: Record<string, string>;
+  /** Field-bug toggles for this node (FLUXNET_REGRESSIONS). */
+  regressions?: string[];
+}
+
+export interface CreateNetworkOptions {
+  /** Machines in the network, 1..16 (the fixture keys). */
+  nodes?: number;
+  /** Machines created but not started; start them with `startDeferred(i)`. */
+  deferred?: number[];
+  /** Node time scale (0.01 = 100× faster) and tunable overrides, passed to every node. */
+  timeScale?: number;
+  tunables?: Record<string, number>;
+  nodeOverrides?: Record<number, NodeOverride>;
+  seed?: number;
+  /** The image of the system under test (node contract); the reference node by default. */
+  nodeImage?: string;
+  nodeCommand?: string[];
+  /** Daemon auto-mining interval; 0 = blocks only on control calls. */
+  blockIntervalMs?: number;
+  runId?: string;
+  runsDir?: string;
+  startupTimeoutMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface FluxNetwork {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly subnet: RunSubnet;
+  readonly plan: AddressPlan;
+  readonly images: ImageSet;
+  readonly history: History;
+  readonly daemon: DaemonControl;
+  readonly machines: readonly Machine[];
+  node(index: number): Machine;
+  /** Machines whose node container is meant to be up (not deferred, not powered off by a fault). */
+  liveIndexes(): number[];
+  setLive(index: number, live: boolean): void;
+  startDeferred(index: number): Promise<void>;
+  waitFor(options: Omit<WaitForOptions, 'nodes'> & { nodes?: readonly number[] }): ReturnType<typeof waitForEvent>;
+  teardown(): Promise<void>;
+}
+
+const DEFAULT_NODE_COMMAND = ['node', 'dist/reference-node/main.js'];
+
+export async function createNetwork(options: CreateNetworkOptions = {}): Promise<FluxNetwork> {
+  const size = options.nodes ?? 16;
+  if (!Number.isInteger(size) || size < 1 || size > 16) {
+    throw new Error(`createNetwork: nodes must be 1..16 (the fixture keys), got ${size}`);
+  }
+  const runId = options.runId ?? newRunId();
+  const runDir = join(options.runsDir ?? join(REPO_ROOT, 'runs'), runId);
+  mkdirSync(runDir, { recursive: true });
+  const log = progressLog(options.log ?? ((line) => process.stdout.write(`${line}\n`)));
+  const history = new History({ jsonlPath: join(runDir, 'history.jsonl') });
+
+  const images = await ensureImages({ log: (line) => log(`images: ${line}`) });
+  const swept = await sweepOrphans();
+  if (swept.containers + swept.networks > 0) log(`swept ${swept.containers} containers of dead runs`);
+
+  const subnet = await pickFreeSubnet();
+  const plan = addressPlan(subnet);
+  const networkName = `fluxnet-${runId}`;
+  await docker().createNetwork({
+    Name: networkName,
+    Driver: 'bridge',
+    Labels: runLabels({ runId, role: 'network' }),
+    IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
+  });
+  log(`network ${networkName} ${subnet.subnet} (database: ${images.dbKind})`);
+
+  const cleanup = new Teardown({ runId, history });
+  try {
+    const daemon = await startDaemon({ options, size, runId, runDir, plan, networkName, images, history });
+    log(`daemon stub ${plan.daemon} (${size} views)`);
+    const keys = readFixtureKeys();
+    const machines = Array.from({ length: size }, (_, i) =>
+      createMachine({ index: i + 1, options, runId, runDir, plan, networkName, images, history, keys }),
+    );
+    const observers = new Map<number, SseObserver>();
+    const live = new Set<number>();
+    const observe = (machine: Machine) => {
+      observers.get(machine.index)?.close();
+      observers.set(
+        machine.index,
+        new SseObserver({
+          node: machine.index,
+          url: `${machine.apiUrl}/flux/eventstream`,
+          eventNames: FLUX_EVENT_NAMES,
+          history,
+          parse: parseCatalogued,
+        }),
+      );
+    };
+    cleanup.onTeardown(async () => {
+      for (const observer of observers.values()) observer.close();
+      await Promise.all(machines.map((machine) => machine.close()));
+    });
+
+    const deferred = new Set(options.deferred ?? []);
+    const startMachine = async (machine: Machine) => {
+      await machine.start();
+      live.add(machine.index);
+      observe(machine);
+      log(`node ${machine.index} ready at ${machine.listedIp}`);
+    };
+    await Promise.all(machines.filter((m) => !deferred.has(m.index)).map(startMachine));
+    log(`${live.size} nodes ready${deferred.size ? `, ${deferred.size} deferred` : ''}`);
+
+    const node = (index: number) => {
+      const machine = machines[index - 1];
+      if (!machine) throw new Error(`node ${index}: the network has nodes 1..${size}`);
+      return machine;
+    };
+    return {
+      runId,
+      runDir,
+      subnet,
+      plan,
+      images,
+      history,
+      daemon,
+      machines,
+      node,
+      liveIndexes: () => [...live].sort((a, b) => a - b),
+      setLive: (index, isLive) => {
+        if (isLive) live.add(index);
+        else live.delete(index);
+      },
+      startDeferred: (index) => startMachine(node(index)),
+      waitFor: (waitOptions) => waitForEvent(history, { ...waitOptions, nodes: waitOptions.nodes ?? [...live] }),
+      teardown: () => cleanup.run(),
+    };
+  } catch (error) {
+    await cleanup.run();
+    throw error;
+  }
+}
+
+function parseCatalogued(name: string, data: string): unknown {
+  const result = parseFluxEvent(name, data);
+  if (!result.ok) throw new Error(result.error);
+  return result.data;
+}
+
+interface FixtureKeys {
+  nodes: { index: number; pubkey: string }[];
+}
+
+function readFixtureKeys(): FixtureKeys {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/keys.json'), 'utf8')) as FixtureKeys;
+}
+
+function progressLog(write: (line: string) => void): (line: string) => void {
+  const started = Date.now();
+  return (line) => write(`[fluxnet +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
+}
+
+async function startDaemon(args: {
+  options: CreateNetworkOptions;
+  size: number;
+  runId: string;
+  runDir: string;
+  plan: AddressPlan;
+  networkName: string;
+  images: ImageSet;
+  history: History;
+}): Promise<DaemonControl> {
+  const { options, size, runId, runDir, plan, networkName, images, history } = args;
+  const keys = readFixtureKeys();
+  const daemonDir = join(runDir, 'daemon');
+  mkdirSync(daemonDir, { recursive: true });
+  const manifest = Array.from({ length: size }, (_, i) => ({
+    ip: `${plan.node(i + 1)}:${NODE_API_PORT}`,
+    pubkey: keys.nodes[i]!.pubkey,
+    tier: tierFor(i + 1),
+  }));
+  writeFileSync(join(daemonDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
+  const container: StartedContainer = await new ContainerBuilder(images.node)
+    .withName(`fluxnet-${runId}-daemon`)
+    .withAddress({ network: networkName, ip: plan.daemon })
+    .withLabels(runLabels({ runId, role: 'daemon' }))
+    .withBind(`${daemonDir}:/fluxnet`)
+    .withCommand([
+      'node',
+      'dist/stubs/daemon/cli.js',
+      `--views=${size}`,
+      `--rpc-port=${DAEMON_RPC_BASE_PORT}`,
+      `--zmq-port=${DAEMON_ZMQ_BASE_PORT}`,
+      `--control-port=${DAEMON_CONTROL_PORT}`,
+      `--rpc-user=${DAEMON_RPC_USER}`,
+      `--rpc-password=${DAEMON_RPC_PASSWORD}`,
+      `--fluxnodes=${size}`,
+      '--manifest=/fluxnet/manifest.json',
+      `--seed=${options.seed ?? 1}`,
+      `--block-interval-ms=${options.blockIntervalMs ?? 0}`,
+      '--bind=0.0.0.0',
+    ])
+    .withWaitStrategy(new HttpWait({ port: DAEMON_CONTROL_PORT, path: '/state' }))
+    .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
+    .start();
+  history.append({ kind: 'action', op: 'daemon-started', detail: { ip: container.ip } });
+  return new DaemonControl({ baseUrl: `http://${plan.daemon}:${DAEMON_CONTROL_PORT}`, history });
+}
+
+function createMachine(args: {
+  index: number;
+  options: CreateNetworkOptions;
+  runId: string;
+  runDir: string;
+  plan: AddressPlan;
+  networkName: string;
+  images: ImageSet;
+  history: History;
+  keys: FixtureKeys;
+}): Machine {
+  const { index, options, runId, runDir, plan, networkName, images, history } = args;
+  const override = options.nodeOverrides?.[index] ?? {};
+  const daemon = daemonEndpointsFor({ daemonIp: plan.daemon, view: index });
+  const env: Record<string, string> = {
+    FLUXNET_NODE_IP: `${plan.node(index)}:${NODE_API_PORT}`,
+    FLUXNET_NODE_KEY: String(index),
+    FLUXNET_MONGO_URI: `mongodb://${plan.db(index)}:27017/?directConnection=true`,
+    FLUXNET_DAEMON_RPC_URL: daemon.rpcUrl,
+    FLUXNET_DAEMON_RPC_USER: DAEMON_RPC_USER,
+    FLUXNET_DAEMON_RPC_PASSWORD: DAEMON_RPC_PASSWORD,
+    FLUXNET_DAEMON_ZMQ: daemon.zmq,
+    FLUXNET_TEST_EVENT_STREAM: '1',
+    FLUXNET_TIME_SCALE: String(options.timeScale ?? 0.01),
+    ...(options.tunables ? { FLUXNET_TUNABLES: JSON.stringify(options.tunables) } : {}),
+    ...(override.regressions?.length ? { FLUXNET_REGRESSIONS: override.regressions.join(',') } : {}),
+    ...override.env,
+  };
+  return new Machine({
+    index,
+    network: networkName,
+    nodeIp: plan.node(index),
+    dbIp: plan.db(index),
+    nodeImage: options.nodeImage ?? images.node,
+    nodeCommand: options.nodeCommand ?? DEFAULT_NODE_COMMAND,
+    dbImage: images.db,
+    env,
+    labels: (role) => runLabels({ runId, role, machine: index }),
+    hostDir: join(runDir, 'machines', String(index)),
+    namePrefix: `fluxnet-${runId}`,
+    startupTimeoutMs: options.startupTimeoutMs ?? 90_000,
+    history,
+  });
+}
+
+/** Runs once: on teardown(), on a failed bring-up, and on SIGINT/SIGTERM of the harness. */
+class Teardown {
+  readonly #steps: (() => Promise<void>)[] = [];
+  #done: Promise<void> | undefined;
+  readonly #onSignal = (signal: NodeJS.Signals) => {
+    void this.run().finally(() => process.kill(process.pid, signal));
+  };
+
+  constructor(private readonly args: { runId: string; history: History }) {
+    process.once('SIGINT', this.#onSignal);
+    process.once('SIGTERM', this.#onSignal);
+  }
+
+  onTeardown(step: () => Promise<void>): void {
+    this.#steps.push(step);
+  }
+
+  run(): Promise<void> {
+    this.#done ??= (async () => {
+      process.off('SIGINT', this.#onSignal);
+      process.off('SIGTERM', this.#onSignal);
+      for (const step of this.#steps) await step().catch(() => undefined);
+      await sweep({ runId: this.args.runId });
+      this.args.history.append({ kind: 'action', op: 'teardown' });
+      await this.args.history.close();
+    })();
+    return this.#done;
+  }
+}

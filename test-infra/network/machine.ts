@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type Docker from 'dockerode';
+import { MongoClient } from 'mongodb';
+import type { History } from '../observe/history.js';
+import { ContainerBuilder, type StartedContainer } from './container.js';
+import { DB_PORT, NODE_API_PORT } from './topology.js';
+import { HttpWait, PortWait } from './wait-strategies.js';
+
+/** Inside every node container: the harness-controlled files (boot id, clock offset). */
+export const MACHINE_DIR_IN_CONTAINER = '/fluxnet';
+const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+
+export interface MachineSpec {
+  index: number;
+  network: string;
+  nodeIp: string;
+  dbIp: string;
+  nodeImage: string;
+  nodeCommand: string[];
+  dbImage: string;
+  env: Record<string, string>;
+  labels: (role: string) => Record<string, string>;
+  hostDir: string;
+  namePrefix: string;
+  startupTimeoutMs: number;
+  history: History;
+}
+
+export interface LogLines {
+  node: string;
+  db: string;
+}
+
+/**
+ * A machine: one node container and its database container, sharing a host folder that holds the
+ * boot id and the libfaketime offset. Every operation is recorded in the run history.
+ */
+export class Machine {
+  readonly index: number;
+  readonly ip: string;
+  readonly dbIp: string;
+  readonly apiUrl: string;
+  /** The node's identity in the deterministic list, `ip:port`. */
+  readonly listedIp: string;
+  #node: StartedContainer | undefined;
+  #db: StartedContainer | undefined;
+  #bootId = '';
+  #mongo: MongoClient | undefined;
+
+  constructor(private readonly spec: MachineSpec) {
+    this.index = spec.index;
+    this.ip = spec.nodeIp;
+    this.dbIp = spec.dbIp;
+    this.apiUrl = `http://${spec.nodeIp}:${NODE_API_PORT}`;
+    this.listedIp = `${spec.nodeIp}:${NODE_API_PORT}`;
+    mkdirSync(spec.hostDir, { recursive: true });
+    this.setClockOffset(0);
+  }
+
+  get bootId(): string {
+    return this.#bootId;
+  }
+
+  get mongoUri(): string {
+    return `mongodb://${this.dbIp}:${DB_PORT}/?directConnection=true`;
+  }
+
+  /** Creates and starts both containers with a fresh boot id; resolves when the node answers /health. */
+  async start(): Promise<void> {
+    this.#newBootId();
+    this.#db = await this.#dbBuilder().start();
+    const builder = this.#nodeBuilder();
+    this.#node = await builder.create();
+    await this.#node.container.start();
+    await builder.waitUntilReady(this.#node);
+    this.#record('start');
+  }
+
+  /** Graceful shutdown: SIGTERM, then SIGKILL after `timeoutS`. */
+  async sigterm(options: { timeoutS?: number } = {}): Promise<void> {
+    this.#record('sigterm', { timeoutS: options.timeoutS ?? 15 });
+    await this.#nodeContainer()
+      .stop({ t: options.timeoutS ?? 15 })
+      .catch(ignoreNotRunning);
+  }
+
+  /** Starts a stopped node again (same boot id: the machine did not reboot). */
+  async startNode(): Promise<void> {
+    await this.#nodeContainer().start();
+    await this.#nodeBuilder().waitUntilReady(this.#node!);
+    this.#record('node-started');
+  }
+
+  /** Crash: SIGKILL of the node process only; the database survives. */
+  async crash(): Promise<void> {
+    this.#record('crash');
+    await this.#nodeContainer().kill({ signal: 'SIGKILL' }).catch(ignoreNotRunning);
+  }
+
+  /**
+   * Power cut: SIGKILL node and database together, stay down for `downtimeMs` (the fault's own
+   * duration), then boot again with a new boot id and wait until the node answers.
+   */
+  async powercut(options: { downtimeMs?: number; boot?: boolean } = {}): Promise<void> {
+    this.#record('powercut', { downtimeMs: options.downtimeMs ?? 0 });
+    await this.#closeMongo();
+    await Promise.all([
+      this.#nodeContainer().kill({ signal: 'SIGKILL' }).catch(ignoreNotRunning),
+      this.#dbContainer().kill({ signal: 'SIGKILL' }).catch(ignoreNotRunning),
+    ]);
+    if (options.boot === false) return;
+    if (options.downtimeMs) await delay(options.downtimeMs);
+    await this.boot();
+  }
+
+  /** Boots a powered-off machine: new boot id, database first, then the node. */
+  async boot(): Promise<void> {
+    this.#newBootId();
+    await this.#dbContainer().start();
+    await this.#dbBuilder().waitUntilReady(this.#db!);
+    await this.startNode();
+    this.#record('booted', { bootId: this.#bootId });
+  }
+
+  async restart(): Promise<void> {
+    this.#record('restart');
+    await this.#nodeContainer().restart({ t: 15 });
+    await this.#nodeBuilder().waitUntilReady(this.#node!);
+  }
+
+  async pause(): Promise<void> {
+    this.#record('pause');
+    await this.#nodeContainer().pause();
+  }
+
+  async unpause(): Promise<void> {
+    this.#record('unpause');
+    await this.#nodeContainer().unpause();
+  }
+
+  /** libfaketime offset of the node's wall clock, read on every time call (monotonic time stays real). */
+  setClockOffset(offsetMs: number): void {
+    const seconds = offsetMs / 1000;
+    writeFileSync(join(this.spec.hostDir, 'faketime'), `${seconds >= 0 ? '+' : ''}${seconds}s\n`);
+    if (offsetMs !== 0 || this.#node) this.#record('clock', { offsetMs });
+  }
+
+  async exec(cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.#nodeContainer().exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const output = await collectDemuxed(stream);
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? -1, output: output.stdout + output.stderr };
+  }
+
+  async logs(): Promise<LogLines> {
+    const read = async (container: Docker.Container | undefined) => {
+      if (!container) return '';
+      const buffer = (await container.logs({ stdout: true, stderr: true, timestamps: true })) as unknown as Buffer;
+      const { stdout, stderr } = demux(buffer);
+      return stdout + stderr;
+    };
+    return { node: await read(this.#node?.container), db: await read(this.#db?.container) };
+  }
+
+  /** A MongoDB client on this machine's database (the node contract's collections). */
+  async mongo(): Promise<MongoClient> {
+    this.#mongo ??= await new MongoClient(this.mongoUri, { serverSelectionTimeoutMS: 10_000 }).connect();
+    return this.#mongo;
+  }
+
+  async close(): Promise<void> {
+    await this.#closeMongo();
+  }
+
+  async #closeMongo(): Promise<void> {
+    const client = this.#mongo;
+    this.#mongo = undefined;
+    await client?.close(true);
+  }
+
+  #newBootId(): void {
+    this.#bootId = randomUUID();
+    writeFileSync(join(this.spec.hostDir, 'boot-id'), `${this.#bootId}\n`);
+  }
+
+  #record(op: string, detail?: unknown): void {
+    this.spec.history.append({ kind: 'action', op, node: this.index, detail });
+  }
+
+  #nodeContainer(): Docker.Container {
+    if (!this.#node) throw new Error(`machine ${this.index}: node container not created yet`);
+    return this.#node.container;
+  }
+
+  #dbContainer(): Docker.Container {
+    if (!this.#db) throw new Error(`machine ${this.index}: database container not created yet`);
+    return this.#db.container;
+  }
+
+  #dbBuilder(): ContainerBuilder {
+    return new ContainerBuilder(this.spec.dbImage)
+      .withName(`${this.spec.namePrefix}-db${this.index}`)
+      .withAddress({ network: this.spec.network, ip: this.dbIp })
+      .withLabels(this.spec.labels('db'))
+      .withWaitStrategy(new PortWait({ port: DB_PORT }))
+      .withStartupTimeout(this.spec.startupTimeoutMs);
+  }
+
+  #nodeBuilder(): ContainerBuilder {
+    return new ContainerBuilder(this.spec.nodeImage)
+      .withName(`${this.spec.namePrefix}-node${this.index}`)
+      .withAddress({ network: this.spec.network, ip: this.ip })
+      .withCommand(this.spec.nodeCommand)
+      .withLabels(this.spec.labels('node'))
+      .withAddedCapabilities('NET_ADMIN')
+      .withBind(`${this.spec.hostDir}:${MACHINE_DIR_IN_CONTAINER}`)
+      .withEnvironment({
+        ...this.spec.env,
+        FLUXNET_BOOT_ID_FILE: `${MACHINE_DIR_IN_CONTAINER}/boot-id`,
+        LD_PRELOAD: FAKETIME_LIB,
+        FAKETIME_TIMESTAMP_FILE: `${MACHINE_DIR_IN_CONTAINER}/faketime`,
+        FAKETIME_NO_CACHE: '1',
+        FAKETIME_DONT_FAKE_MONOTONIC: '1',
+      })
+      .withWaitStrategy(new HttpWait({ port: NODE_API_PORT, path: '/health' }))
+      .withStartupTimeout(this.spec.startupTimeoutMs)
+      .withStopTimeout(15);
+  }
+}
+
+function ignoreNotRunning(error: { statusCode?: number }): void {
+  if (error.statusCode === 304 || error.statusCode === 409) return;
+  throw error;
+}
+
+/** Docker multiplexes stdout/stderr in 8-byte-header frames (stream type, size) when there is no TTY. */
+function demux(buffer: Buffer): { stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const type = buffer[offset];
+    const size = buffer.readUInt32BE(offset + 4);
+    const text = buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    if (type === 2) stderr += text;
+    else stdout += text;
+    offset += 8 + size;
+  }
+  return { stdout, stderr };
+}
+
+function collectDemuxed(stream: NodeJS.ReadableStream): Promise<{ stdout: string; stderr: string }> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(demux(Buffer.concat(chunks))));
+  });
+}
