@@ -5,7 +5,7 @@ describe('findAptMirror', () => {
   it('reads a deb822 stanza and skips the security suite', () => {
     const text = [
       'Types: deb',
-      'URIs: http://deb.debian.org/debian-security',
+      'URIs: http://mirror.example/debian-security',
       'Suites: bookworm-security',
       'Components: main',
       '',
@@ -35,7 +35,7 @@ describe('findAptMirror', () => {
   });
 
   it('names the files it checked when no mirror serves the suite', () => {
-    const files = [{ path: '/etc/apt/sources.list', text: 'deb http://deb.debian.org/debian trixie main' }];
+    const files = [{ path: '/etc/apt/sources.list', text: 'deb http://mirror.example/debian trixie main' }];
     expect(() => findAptMirror({ files, suite: 'bookworm' })).toThrow(AptMirrorNotFoundError);
     expect(() => findAptMirror({ files, suite: 'bookworm' })).toThrow(/\/etc\/apt\/sources\.list/);
   });

@@ -20,7 +20,7 @@ export class AptMirrorNotFoundError extends Error {
   ) {
     super(
       `no apt mirror serving "deb ... ${suite} main" found in ${checkedFiles.join(', ') || '(no apt source files)'}; ` +
-        `add one, e.g. "deb http://deb.debian.org/debian ${suite} main" to /etc/apt/sources.list`,
+        `add one, e.g. "deb http://mirror.example/debian ${suite} main" to /etc/apt/sources.list`,
     );
     this.name = 'AptMirrorNotFoundError';
   }
