@@ -25,7 +25,7 @@ import {
   type SignedEventDoc,
   type SignedEventPayload,
   type SignedEventType,
-} from './documents.js';
+} from '../../protocol/appstate/documents.js';
 import { isDuplicateKeyError } from './mongo-errors.js';
 
 export type EventRejectReason = 'too-old' | 'empty-without-prior' | 'not-newer' | 'type-mismatch';

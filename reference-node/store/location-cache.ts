@@ -11,7 +11,7 @@ import type { AppRunning } from '../../protocol/gossip/messages.js';
 import type { Clock } from '../clock.js';
 import type { Tunables } from '../tunables.js';
 import { COLLECTION_NAMES } from './collections.js';
-import { type LocationRow, resolveRunningSince, withoutUndefined } from './documents.js';
+import { type LocationRow, resolveRunningSince, withoutUndefined } from '../../protocol/appstate/documents.js';
 import type { SyncedEvent } from './event-log.js';
 import { isDuplicateKeyError } from './mongo-errors.js';
 

@@ -16,9 +16,9 @@ import type {
 } from '../../protocol/gossip/messages.js';
 import { type ManualClock, manualClock } from '../../reference-node/clock.js';
 import { type AppStateStore, openAppStateStore } from '../../reference-node/store/app-state-store.js';
-import type { LocationRow, SignedEventDoc, SignedEventPayload } from '../../reference-node/store/documents.js';
+import type { LocationRow, SignedEventDoc, SignedEventPayload } from '../../protocol/appstate/documents.js';
 import type { SyncedEvent } from '../../reference-node/store/event-log.js';
-import { deriveLocations } from '../../reference-node/store/location-view.js';
+import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
 import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
 

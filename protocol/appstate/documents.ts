@@ -4,8 +4,8 @@
  * expiry is the sweeper's job on the node's clock, and numbers survive every MongoDB-wire server we
  * run (NX-27017 turns a `$set` of a top-level date into a string).
  */
-import type { EnvelopeMeta } from '../../protocol/gossip/envelope.js';
-import type { AppRemoved, AppRunning, IpChanged, NodeSigterm } from '../../protocol/gossip/messages.js';
+import type { EnvelopeMeta } from '../gossip/envelope.js';
+import type { AppRemoved, AppRunning, IpChanged, NodeSigterm } from '../gossip/messages.js';
 
 export type AppStateEventType = 'apprunning' | 'sigterm' | 'appremoved' | 'ipchanged' | 'evicted';
 export type SignedEventType = Exclude<AppStateEventType, 'evicted'>;

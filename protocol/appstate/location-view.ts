@@ -2,7 +2,6 @@
  * The derived location view `appLocationFromEvents` (fluxos-node.md §3): which apps run where,
  * computed from the event log alone. Pure: the caller passes the events and the time.
  */
-import type { Tunables } from '../tunables.js';
 import {
   type AppLocation,
   type AppStateEventDoc,
@@ -15,7 +14,7 @@ import {
 export interface DeriveLocationsOptions {
   events: readonly AppStateEventDoc[];
   now: number;
-  tunables: Pick<Tunables, 'sigtermExpiryMs'>;
+  tunables: { sigtermExpiryMs: number };
   /** Case-insensitive exact match on the app name. */
   appName?: string;
   /** Exact match on the (possibly remapped) IP. */
