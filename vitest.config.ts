@@ -9,6 +9,7 @@ export default defineConfig({
       'test-infra/**/*.test.ts',
       'suites/**/*.test.ts',
     ],
+    exclude: ['suites/e2e/**', '**/node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',

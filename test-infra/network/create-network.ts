@@ -36,6 +36,8 @@ export interface NodeOverride {
 }
 
 export interface CreateNetworkOptions {
+  /** Names the run (suite or scenario): prefixes the run id and labels the history. */
+  name?: string;
   /** Machines in the network, 1..16 (the fixture keys). */
   nodes?: number;
   /** Machines created but not started; start them with `startDeferred(i)`. */
@@ -81,11 +83,16 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   if (!Number.isInteger(size) || size < 1 || size > 16) {
     throw new Error(`createNetwork: nodes must be 1..16 (the fixture keys), got ${size}`);
   }
-  const runId = options.runId ?? newRunId();
+  const runId = options.runId ?? newRunId(options.name);
   const runDir = join(options.runsDir ?? join(REPO_ROOT, 'runs'), runId);
   mkdirSync(runDir, { recursive: true });
   const log = progressLog(options.log ?? ((line) => process.stdout.write(`${line}\n`)));
   const history = new History({ jsonlPath: join(runDir, 'history.jsonl') });
+  history.append({
+    kind: 'action',
+    op: 'run-started',
+    detail: { name: options.name ?? runId, size, seed: options.seed },
+  });
 
   const images = await ensureImages({ log: (line) => log(`images: ${line}`) });
   const swept = await sweepOrphans();

@@ -24,7 +24,14 @@ export function runLabels(args: { runId: string; role: string; machine?: number 
   return labels;
 }
 
-export function newRunId(): string {
+/** Docker-name-safe and sortable: `<name>-<utc stamp>-<random>`. */
+export function newRunId(name?: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return `${stamp}-${Math.random().toString(16).slice(2, 6)}`;
+  const prefix = name
+    ? `${name
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .slice(0, 32)}-`
+    : '';
+  return `${prefix}${stamp}-${Math.random().toString(16).slice(2, 6)}`;
 }

@@ -1,0 +1,59 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type HistoryEntry, readHistoryJsonl } from '../observe/history.js';
+
+export interface SuiteConvergence {
+  suite: string;
+  check: string;
+  samplesMs: number[];
+  failures: number;
+}
+
+/** Reads the histories that runs wrote under `runsDir` since `sinceMs`, keyed by suite name. */
+export function collectConvergence(args: { runsDir: string; sinceMs: number }): SuiteConvergence[] {
+  if (!existsSync(args.runsDir)) return [];
+  const table = new Map<string, SuiteConvergence>();
+  for (const dir of readdirSync(args.runsDir)) {
+    const path = join(args.runsDir, dir, 'history.jsonl');
+    if (!existsSync(path) || statSync(path).mtimeMs < args.sinceMs) continue;
+    const entries = readHistoryJsonl(readFileSync(path, 'utf8'));
+    const suite = suiteName(entries) ?? dir;
+    for (const entry of entries) {
+      if (entry.kind !== 'check') continue;
+      const detail = entry.detail as { timeToConvergeMs?: number } | undefined;
+      if (detail?.timeToConvergeMs === undefined && entry.ok) continue;
+      const key = `${suite}\u0000${entry.check}`;
+      const row = table.get(key) ?? { suite, check: entry.check, samplesMs: [], failures: 0 };
+      if (entry.ok && detail?.timeToConvergeMs !== undefined) row.samplesMs.push(detail.timeToConvergeMs);
+      if (!entry.ok) row.failures += 1;
+      table.set(key, row);
+    }
+  }
+  return [...table.values()].sort((a, b) => `${a.suite}${a.check}`.localeCompare(`${b.suite}${b.check}`));
+}
+
+function suiteName(entries: HistoryEntry[]): string | undefined {
+  for (const entry of entries) {
+    if (entry.kind === 'action' && entry.op === 'run-started') return (entry.detail as { name?: string }).name;
+  }
+  return undefined;
+}
+
+export function median(values: readonly number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function formatConvergenceTable(rows: readonly SuiteConvergence[]): string {
+  if (rows.length === 0) return '(no convergence checks were recorded)';
+  const lines = ['suite | check | runs | median time-to-converge | failures'];
+  for (const row of rows) {
+    const med = median(row.samplesMs);
+    lines.push(
+      `${row.suite} | ${row.check} | ${row.samplesMs.length} | ${med === undefined ? '-' : `${(med / 1000).toFixed(2)} s`} | ${row.failures}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,118 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ensureImages } from '../images/ensure-images.js';
+import { createNetwork } from '../network/create-network.js';
+import { sweep } from '../network/sweep.js';
+import { collectConvergence, formatConvergenceTable } from './e2e-summary.js';
+import { runInherited } from './run-command.js';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+
+const USAGE = `Usage: fluxnet <command> [options]
+
+Commands:
+  e2e [--repeat N] [--seed S] [--suite NAME]   build what is missing, then run the Docker chaos suites
+  up [--nodes N] [--seed S]                     bring up a network and keep it until Ctrl-C
+  images                                        build the local images (base, database, node)
+  sweep                                         remove every container/network/volume fluxnet created
+  daemon-stub [flags]                           the standalone fluxd simulator (see --help)
+`;
+
+export class UsageError extends Error {}
+
+function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new UsageError(`--${flag}: expected a positive integer, got ${raw}`);
+  return Number(raw);
+}
+
+async function ensureEngine(): Promise<void> {
+  const code = await runInherited({ command: 'bash', argv: [resolve(REPO_ROOT, 'scripts/ensure-docker')] });
+  if (code !== 0) throw new Error('no Docker engine (scripts/ensure-docker said why above)');
+}
+
+async function e2e(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { repeat: { type: 'string' }, seed: { type: 'string' }, suite: { type: 'string' } },
+    strict: true,
+  });
+  const repeat = positiveInt('repeat', values.repeat, 1);
+  const seed = values.seed === undefined ? Date.now() % 1_000_000 : positiveInt('seed', values.seed, 1);
+  await ensureEngine();
+  await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });
+  const started = Date.now();
+  const outcomes: { run: number; seed: number; code: number }[] = [];
+  for (let run = 1; run <= repeat; run += 1) {
+    const runSeed = seed + run - 1;
+    process.stdout.write(`\n[e2e] run ${run}/${repeat}, seed ${runSeed} (replay with --seed ${runSeed})\n`);
+    const code = await runInherited({
+      command: 'npx',
+      argv: ['vitest', 'run', '--config', 'vitest.e2e.config.ts', ...(values.suite ? [values.suite] : [])],
+      env: { FLUXNET_SEED: String(runSeed), TESTCONTAINERS_RYUK_DISABLED: 'true' },
+      cwd: REPO_ROOT,
+    });
+    outcomes.push({ run, seed: runSeed, code });
+  }
+  const rows = collectConvergence({ runsDir: resolve(REPO_ROOT, 'runs'), sinceMs: started });
+  process.stdout.write(`\n[e2e] time-to-converge over ${repeat} run(s):\n${formatConvergenceTable(rows)}\n`);
+  const failed = outcomes.filter((outcome) => outcome.code !== 0);
+  for (const outcome of failed) process.stdout.write(`[e2e] run ${outcome.run} (seed ${outcome.seed}) FAILED\n`);
+  process.stdout.write(`[e2e] ${outcomes.length - failed.length} passed, ${failed.length} failed\n`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function up(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, seed: { type: 'string' } } });
+  await ensureEngine();
+  const network = await createNetwork({
+    name: 'up',
+    nodes: positiveInt('nodes', values.nodes, 16),
+    seed: positiveInt('seed', values.seed, 1),
+  });
+  process.stdout.write(`daemon control: ${network.daemon.baseUrl}\n`);
+  for (const machine of network.machines) process.stdout.write(`node ${machine.index}: ${machine.apiUrl}\n`);
+  process.stdout.write(`history: ${network.runDir}/history.jsonl — Ctrl-C tears the network down\n`);
+  await new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  await network.teardown();
+  return 0;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'e2e':
+        return await e2e(rest);
+      case 'up':
+        return await up(rest);
+      case 'images':
+        await ensureEngine();
+        await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });
+        return 0;
+      case 'sweep': {
+        await ensureEngine();
+        const swept = await sweep();
+        process.stdout.write(
+          `removed ${swept.containers} containers, ${swept.networks} networks, ${swept.volumes} volumes\n`,
+        );
+        return 0;
+      }
+      case 'daemon-stub': {
+        const { runDaemonStubCli } = await import('../../stubs/daemon/cli.js');
+        return await runDaemonStubCli(rest);
+      }
+      default:
+        process.stderr.write(`${command === undefined ? 'missing command' : `unknown command ${command}`}\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`fluxnet ${command}: ${(error as Error).message}\n`);
+    return error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1;
+  }
+}
+
+process.exitCode = await runCli(process.argv.slice(2));
