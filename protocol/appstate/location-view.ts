@@ -2,6 +2,7 @@
  * The derived location view `appLocationFromEvents` (fluxos-node.md §3): which apps run where,
  * computed from the event log alone. Pure: the caller passes the events and the time.
  */
+import { NO_REGRESSIONS, type RegressionName } from '../regressions.js';
 import {
   type AppLocation,
   type AppStateEventDoc,
@@ -19,6 +20,8 @@ export interface DeriveLocationsOptions {
   appName?: string;
   /** Exact match on the (possibly remapped) IP. */
   ip?: string;
+  /** Historic field bugs to reproduce: eviction-sigterm-grace (docs/regressions.md). */
+  regressions?: ReadonlySet<RegressionName>;
 }
 
 type AppRunningDoc = Extract<AppStateEventDoc, { type: 'apprunning' }>;
@@ -125,11 +128,19 @@ function locationsOf(doc: AppRunningDoc): AppLocation[] {
   ];
 }
 
+interface ShutdownRule {
+  now: number;
+  graceMs: number;
+  /** Bug 5: evictions once got the sigterm grace too. */
+  graceForEvictions: boolean;
+}
+
 /** Rule 1: no shutdown, or announced at/after it, or a sigterm still inside its grace. */
-function survivesShutdown(location: AppLocation, facets: Facets, now: number, graceMs: number): boolean {
+function survivesShutdown(location: AppLocation, facets: Facets, rule: ShutdownRule): boolean {
   const shutdown = facets.shutdownByIp.get(location.ip);
   if (shutdown === undefined || location.broadcastedAt >= shutdown.at) return true;
-  return shutdown.kind === 'sigterm' && shutdown.at + graceMs > now;
+  const graced = shutdown.kind === 'sigterm' || rule.graceForEvictions;
+  return graced && shutdown.at + rule.graceMs > rule.now;
 }
 
 /** Rule 2: a v1 entry only counts when strictly newer than the IP's latest v2. */
@@ -158,8 +169,20 @@ function matchesFilter(location: AppLocation, appName?: string, ip?: string): bo
   return ip === undefined || location.ip === ip;
 }
 
-export function deriveLocations({ events, now, tunables, appName, ip }: DeriveLocationsOptions): AppLocation[] {
+export function deriveLocations({
+  events,
+  now,
+  tunables,
+  appName,
+  ip,
+  regressions = NO_REGRESSIONS,
+}: DeriveLocationsOptions): AppLocation[] {
   const facets = collectFacets(events, now);
+  const shutdownRule: ShutdownRule = {
+    now,
+    graceMs: tunables.sigtermExpiryMs,
+    graceForEvictions: regressions.has('eviction-sigterm-grace'),
+  };
   const candidates: Candidate[] = [
     ...[...facets.v2ByIp.values()].flatMap((doc) => locationsOf(doc).map((location) => ({ location, fromV1: false }))),
     ...[...facets.v1ByIpName.values()].flatMap((doc) =>
@@ -169,7 +192,7 @@ export function deriveLocations({ events, now, tunables, appName, ip }: DeriveLo
   const latest = new Map<string, AppLocation>();
   for (const candidate of candidates) {
     const { location } = candidate;
-    if (!survivesShutdown(location, facets, now, tunables.sigtermExpiryMs)) continue;
+    if (!survivesShutdown(location, facets, shutdownRule)) continue;
     if (!survivesV2(candidate, facets)) continue;
     if (!survivesRemoval(location, facets)) continue;
     const placed = remapped(location, facets);

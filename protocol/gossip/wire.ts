@@ -6,6 +6,8 @@
  *     directions; `signature` is a Bitcoin message signature over `helloSignedString(...)`, so a peer
  *     proves it holds the key the deterministic list binds to its IP:port.
  *   - `{kind: 'broadcast', envelope}`: a signed FluxOS broadcast (envelope.ts), relayed as is.
+ *   - `{kind: 'syncResponse', envelope}`: one state-sync chunk (sync-chunk.ts) in the responder's
+ *     signed envelope, sent only to the peer that asked; never relayed.
  * Binary frames carry the signed state-sync request of §7 (sync-request.ts), type byte 0x20..0x23.
  * Liveness uses WebSocket ping/pong control frames, not a JSON message.
  */
@@ -40,11 +42,22 @@ export const broadcastFrameSchema = z.object({
   envelope: signedBroadcastSchema,
 });
 
-export const peerFrameSchema = z.discriminatedUnion('kind', [helloFrameSchema, broadcastFrameSchema]);
+/** The chunk inside is shape-checked by the receiver (parseSyncChunk), which counts what it rejects. */
+export const syncResponseFrameSchema = z.object({
+  kind: z.literal('syncResponse'),
+  envelope: signedBroadcastSchema,
+});
+
+export const peerFrameSchema = z.discriminatedUnion('kind', [
+  helloFrameSchema,
+  broadcastFrameSchema,
+  syncResponseFrameSchema,
+]);
 
 export type HelloFrame = z.infer<typeof helloFrameSchema>;
 export type BroadcastFrame = { kind: 'broadcast'; envelope: SignedBroadcast };
-export type PeerFrame = HelloFrame | BroadcastFrame;
+export type SyncResponseFrame = { kind: 'syncResponse'; envelope: SignedBroadcast };
+export type PeerFrame = HelloFrame | BroadcastFrame | SyncResponseFrame;
 
 export function helloSignedString({ ip, port, timestamp }: Pick<HelloFrame, 'ip' | 'port' | 'timestamp'>): string {
   return `fluxnet-hello:${ip}:${port}:${timestamp}`;

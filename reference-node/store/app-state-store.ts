@@ -3,6 +3,7 @@
  * cache, their indexes, and the sweeper over both collections. The sweeper is returned unstarted.
  */
 import type { MongoClient } from 'mongodb';
+import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
 import type { Clock } from '../clock.js';
 import type { Tunables } from '../tunables.js';
 import { type NodeDatabases, nodeDatabases } from './collections.js';
@@ -25,6 +26,8 @@ export interface OpenAppStateStoreOptions {
   clock: Clock;
   tunables: Tunables;
   onSweepError?: (error: unknown) => void;
+  /** Historic field bugs the event log and cache reproduce (docs/regressions.md). */
+  regressions?: ReadonlySet<RegressionName>;
 }
 
 export async function openAppStateStore({
@@ -33,10 +36,11 @@ export async function openAppStateStore({
   clock,
   tunables,
   onSweepError,
+  regressions = NO_REGRESSIONS,
 }: OpenAppStateStoreOptions): Promise<AppStateStore> {
   const databases = nodeDatabases({ client, prefix });
-  const eventLog = new EventLog({ db: databases.globalApps, clock, tunables });
-  const locationCache = new LocationCache({ db: databases.globalApps, clock, tunables });
+  const eventLog = new EventLog({ db: databases.globalApps, clock, tunables, regressions });
+  const locationCache = new LocationCache({ db: databases.globalApps, clock, tunables, regressions });
   await ensureEventLogIndexes(eventLog.collection);
   await ensureLocationIndexes(locationCache.collection);
   const sweeper = new Sweeper({

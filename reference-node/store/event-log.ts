@@ -10,10 +10,6 @@
  * with `$set` on an existing document as 0/1.
  */
 import type { Collection, Db, Filter } from 'mongodb';
-import type { EnvelopeMeta } from '../../protocol/gossip/envelope.js';
-import type { Clock } from '../clock.js';
-import type { Tunables } from '../tunables.js';
-import { COLLECTION_NAMES } from './collections.js';
 import {
   type AppStateEventDoc,
   type AppStateEventType,
@@ -26,6 +22,11 @@ import {
   type SignedEventPayload,
   type SignedEventType,
 } from '../../protocol/appstate/documents.js';
+import type { EnvelopeMeta } from '../../protocol/gossip/envelope.js';
+import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
+import type { Clock } from '../clock.js';
+import type { Tunables } from '../tunables.js';
+import { COLLECTION_NAMES } from './collections.js';
 import { isDuplicateKeyError } from './mongo-errors.js';
 
 export type EventRejectReason = 'too-old' | 'empty-without-prior' | 'not-newer' | 'type-mismatch';
@@ -49,13 +50,21 @@ export type SyncedEvent =
   | { type: 'evicted'; ip: string }
   | { type: SignedEventType; data: SignedEventPayload; envelope: EnvelopeMeta };
 
-export type EventLogTunables = Pick<Tunables, 'gossipValidityMs' | 'runningExpiryMs' | 'evictedExpiryMs'>;
+export type EventLogTunables = Pick<
+  Tunables,
+  'gossipValidityMs' | 'runningExpiryMs' | 'evictedExpiryMs' | 'sigtermExpiryMs'
+>;
 
 export interface EventLogOptions {
   /** The `globalzelapps` database (with the node's prefix). */
   db: Db;
   clock: Clock;
   tunables: EventLogTunables;
+  /**
+   * Historic field bugs to reproduce (docs/regressions.md): gossip-accepts-125min, empty-v2-stored,
+   * sigterm-ttl-7min, strip-type-version, eviction-sigterm-grace, sync-unconditional-set, gte-guards.
+   */
+  regressions?: ReadonlySet<RegressionName>;
 }
 
 const NO_ID = { projection: { _id: 0 } } as const;
@@ -68,21 +77,34 @@ function isEmptyV2(payload: SignedEventPayload): boolean {
   return payload.type === 'fluxapprunning' && payload.version === 2 && payload.apps.length === 0;
 }
 
+/** Bug 8: the payload as the historic store kept it, `type` and `version` dropped (apprunning kept whole). */
+function strippedData(payload: SignedEventPayload): SignedEventPayload {
+  if (payload.type === 'fluxapprunning') return payload;
+  const { type: _type, version: _version, ...rest } = payload;
+  return rest as unknown as SignedEventPayload;
+}
+
 export class EventLog {
   readonly collection: Collection<AppStateEventDoc>;
   private readonly clock: Clock;
   private readonly tunables: EventLogTunables;
+  private readonly regressions: ReadonlySet<RegressionName>;
 
-  constructor({ db, clock, tunables }: EventLogOptions) {
+  constructor({ db, clock, tunables, regressions = NO_REGRESSIONS }: EventLogOptions) {
     this.collection = db.collection<AppStateEventDoc>(COLLECTION_NAMES.appStateEvents);
     this.clock = clock;
     this.tunables = tunables;
+    this.regressions = regressions;
   }
 
   /** Gossip and own messages (§2 store rules); receivedAt is written even when nothing is replaced. */
   async storeGossipEvent({ type, payload, envelope }: StoreGossipEventInput): Promise<StoreEventResult> {
     const now = this.clock.now();
-    const rejected = await this.checkStoreRules({ type, payload, maxAgeMs: this.tunables.gossipValidityMs, now });
+    // Bug 3: the gossip path once took apprunning as old as the sync path does.
+    const maxAgeMs = this.regressions.has('gossip-accepts-125min')
+      ? this.tunables.runningExpiryMs
+      : this.tunables.gossipValidityMs;
+    const rejected = await this.checkStoreRules({ type, payload, maxAgeMs, now });
     if (rejected) return rejected;
     const identity = eventIdentity(payload);
     const receivedAt = now;
@@ -147,9 +169,12 @@ export class EventLog {
     });
     if (rejected) return rejected;
     const identity = eventIdentity(event.data);
-    const replaced = await this.guardedUpsert(identity, this.signedDoc(identity, event.data, event.envelope), {
-      keepReceivedAt: true,
-    });
+    const doc = this.signedDoc(identity, event.data, event.envelope);
+    if (this.regressions.has('sync-unconditional-set')) {
+      await this.unconditionalReplace(identity, doc);
+      return { stored: true };
+    }
+    const replaced = await this.guardedUpsert(identity, doc, { keepReceivedAt: true });
     return replaced ? { stored: true } : { stored: false, reason: 'not-newer' };
   }
 
@@ -168,7 +193,7 @@ export class EventLog {
     if (eventTypeOfPayload(payload) !== type) return { stored: false, reason: 'type-mismatch' };
     if (payload.type !== 'fluxapprunning') return undefined;
     if (payload.broadcastedAt + maxAgeMs < now) return { stored: false, reason: 'too-old' };
-    if (isEmptyV2(payload) && !(await this.hasAppRunning(payload.ip))) {
+    if (isEmptyV2(payload) && !this.regressions.has('empty-v2-stored') && !(await this.hasAppRunning(payload.ip))) {
       return { stored: false, reason: 'empty-without-prior' };
     }
     return undefined;
@@ -178,10 +203,17 @@ export class EventLog {
     return {
       ...identity,
       broadcastedAt: payload.broadcastedAt,
-      expireAt: payload.broadcastedAt + this.tunables.runningExpiryMs,
-      data: payload,
+      expireAt: payload.broadcastedAt + this.lifetimeOf(identity.type),
+      data: this.regressions.has('strip-type-version') ? strippedData(payload) : payload,
       envelope: envelopeMeta(envelope),
     } as SignedEventDoc;
+  }
+
+  /** Every signed event lives 125 min; bug 6 gave the sigterm event the 7-min grace as its TTL. */
+  private lifetimeOf(type: SignedEventType): number {
+    return type === 'sigterm' && this.regressions.has('sigterm-ttl-7min')
+      ? this.tunables.sigtermExpiryMs
+      : this.tunables.runningExpiryMs;
   }
 
   private async hasAppRunning(ip: string): Promise<boolean> {
@@ -198,11 +230,16 @@ export class EventLog {
     { keepReceivedAt = false }: { keepReceivedAt?: boolean } = {},
   ): Promise<boolean> {
     const incoming = doc.broadcastedAt;
+    // Bug 18: a $gte guard also let an equal timestamp replace (and count as stored).
+    const equalReplaces = this.regressions.has('gte-guards');
     const current = await this.collection.findOne(identity as Filter<AppStateEventDoc>, NO_ID);
-    if (current && 'broadcastedAt' in current && current.broadcastedAt >= incoming) return false;
+    if (current && 'broadcastedAt' in current) {
+      if (current.broadcastedAt > incoming || (current.broadcastedAt === incoming && !equalReplaces)) return false;
+    }
+    const older = equalReplaces ? { $lte: incoming } : { $lt: incoming };
     // Explicit $and: NX-27017 drops the fields beside a top-level $or in update filters.
     const filter = {
-      $and: [identity, { $or: [{ broadcastedAt: { $lt: incoming } }, { broadcastedAt: { $exists: false } }] }],
+      $and: [identity, { $or: [{ broadcastedAt: older }, { broadcastedAt: { $exists: false } }] }],
     } as Filter<AppStateEventDoc>;
     const receivedAt = keepReceivedAt ? current?.receivedAt : undefined;
     const replacement = receivedAt === undefined ? doc : { ...doc, receivedAt };
@@ -215,10 +252,21 @@ export class EventLog {
     }
   }
 
+  /** Bug 11: the historic sync path wrote whatever it was served, older over newer. */
+  private async unconditionalReplace(identity: EventIdentity, doc: SignedEventDoc): Promise<void> {
+    const current = await this.collection.findOne(identity as Filter<AppStateEventDoc>, NO_ID);
+    const replacement = current?.receivedAt === undefined ? doc : { ...doc, receivedAt: current.receivedAt };
+    await this.collection.replaceOne(identity as Filter<AppStateEventDoc>, replacement, { upsert: true });
+  }
+
   private async writeEvicted({ ip, now, receivedAt }: { ip: string; now: number; receivedAt?: number }): Promise<void> {
+    // Bug 5: the eviction once lived only as long as the sigterm grace.
+    const lifetimeMs = this.regressions.has('eviction-sigterm-grace')
+      ? this.tunables.sigtermExpiryMs
+      : this.tunables.evictedExpiryMs;
     const doc: Omit<EvictedEventDoc, 'ip' | 'type' | 'dedupKey'> = {
       createdAt: now,
-      expireAt: now + this.tunables.evictedExpiryMs,
+      expireAt: now + lifetimeMs,
       ...(receivedAt ? { receivedAt } : {}),
     };
     await this.collection.updateOne({ ip, type: 'evicted', dedupKey: 'evicted' }, { $set: doc }, { upsert: true });

@@ -7,11 +7,12 @@
  * concurrent newer writer makes the upsert collide on the unique (name, ip) index: "not newer".
  */
 import type { Collection, Db, Filter } from 'mongodb';
+import { type LocationRow, resolveRunningSince, withoutUndefined } from '../../protocol/appstate/documents.js';
 import type { AppRunning } from '../../protocol/gossip/messages.js';
+import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
 import type { Clock } from '../clock.js';
 import type { Tunables } from '../tunables.js';
 import { COLLECTION_NAMES } from './collections.js';
-import { type LocationRow, resolveRunningSince, withoutUndefined } from '../../protocol/appstate/documents.js';
 import type { SyncedEvent } from './event-log.js';
 import { isDuplicateKeyError } from './mongo-errors.js';
 
@@ -50,7 +51,16 @@ export interface LocationCacheOptions {
   db: Db;
   clock: Clock;
   tunables: LocationCacheTunables;
+  /**
+   * Historic field bugs to reproduce (docs/regressions.md): break-on-current-app,
+   * sigterm-rewrites-broadcastedat, gossip-accepts-125min, sync-no-side-effects,
+   * sync-unconditional-set, gte-guards.
+   */
+  regressions?: ReadonlySet<RegressionName>;
 }
+
+/** How a batch of rows is written: strict-newer, or (bug 11) whatever arrives. */
+type UpsertMode = 'guarded' | 'unconditional';
 
 const NO_ID = { projection: { _id: 0 } } as const;
 
@@ -87,11 +97,13 @@ export class LocationCache {
   readonly collection: Collection<LocationRow>;
   private readonly clock: Clock;
   private readonly tunables: LocationCacheTunables;
+  private readonly regressions: ReadonlySet<RegressionName>;
 
-  constructor({ db, clock, tunables }: LocationCacheOptions) {
+  constructor({ db, clock, tunables, regressions = NO_REGRESSIONS }: LocationCacheOptions) {
     this.collection = db.collection<LocationRow>(COLLECTION_NAMES.locations);
     this.clock = clock;
     this.tunables = tunables;
+    this.regressions = regressions;
   }
 
   /**
@@ -104,7 +116,11 @@ export class LocationCache {
     if (payload.version === 2 && payload.apps.length > this.tunables.maxAppsPerNode) {
       return { stored: false, rebroadcast: false, reason: 'too-many-apps' };
     }
-    if (payload.broadcastedAt + this.tunables.gossipValidityMs < now) {
+    // Bug 3: v8.12.1's cache took gossip as old as the sync window.
+    const maxAgeMs = this.regressions.has('gossip-accepts-125min')
+      ? this.tunables.runningExpiryMs
+      : this.tunables.gossipValidityMs;
+    if (payload.broadcastedAt + maxAgeMs < now) {
       return { stored: false, rebroadcast: false, reason: 'too-old' };
     }
     const stored =
@@ -118,10 +134,12 @@ export class LocationCache {
 
   /** Sigterm (§4.1): the IP's rows expire SIGTERM_EXPIRY after the sigterm; broadcastedAt stays (bug 2). */
   async applySigterm({ ip, broadcastedAt }: { ip: string; broadcastedAt: number }): Promise<number> {
-    const result = await this.collection.updateMany(
-      { ip },
-      { $set: { expireAt: broadcastedAt + this.tunables.sigtermExpiryMs } },
-    );
+    const expireAt = broadcastedAt + this.tunables.sigtermExpiryMs;
+    // Bug 2: v8.12.1 back-dated the signed time so that broadcastedAt + 125 min = expireAt.
+    const update = this.regressions.has('sigterm-rewrites-broadcastedat')
+      ? { expireAt, broadcastedAt: expireAt - this.tunables.runningExpiryMs }
+      : { expireAt };
+    const result = await this.collection.updateMany({ ip }, { $set: update });
     return result.modifiedCount;
   }
 
@@ -181,7 +199,7 @@ export class LocationCache {
         const newest = newestV2ByIp.get(payload.ip);
         if (!newest || payload.broadcastedAt > newest.broadcastedAt) newestV2ByIp.set(payload.ip, payload);
       }
-      result.upserted += await this.upsertRows(rowsOf(payload, this.expiryOf(payload.broadcastedAt)));
+      result.upserted += await this.upsertRows(rowsOf(payload, this.expiryOf(payload.broadcastedAt)), this.syncMode());
     }
     for (const [ip, v2] of newestV2ByIp) {
       const names = v2.apps.map((app) => app.name);
@@ -192,7 +210,8 @@ export class LocationCache {
       });
       result.pruned += pruned.deletedCount;
     }
-    await this.applySyncedShutdowns(events, result);
+    // Bug 7: the historic receiver stored synced shutdowns and removals but never applied them.
+    if (!this.regressions.has('sync-no-side-effects')) await this.applySyncedShutdowns(events, result);
     return result;
   }
 
@@ -227,24 +246,52 @@ export class LocationCache {
   }
 
   private async upsertAnnouncement(payload: AppRunning): Promise<boolean> {
-    return (await this.upsertRows(rowsOf(payload, this.expiryOf(payload.broadcastedAt)))) > 0;
+    const rows = rowsOf(payload, this.expiryOf(payload.broadcastedAt));
+    if (this.regressions.has('break-on-current-app')) return this.upsertUntilCurrent(rows);
+    return (await this.upsertRows(rows, 'guarded')) > 0;
   }
 
-  /** Strict-newer upsert of each row; returns how many were written. */
-  private async upsertRows(rows: readonly LocationRow[]): Promise<number> {
+  /**
+   * Bug 1 (v8.12.1): the loop `break`s at the first app whose row is already as new; the apps after it
+   * are never written and the announcement counts as not stored, so it is not relayed either.
+   */
+  private async upsertUntilCurrent(rows: readonly LocationRow[]): Promise<boolean> {
+    for (const row of rows) {
+      if (!(await this.upsertIfNewer(row))) return false;
+    }
+    return rows.length > 0;
+  }
+
+  private syncMode(): UpsertMode {
+    return this.regressions.has('sync-unconditional-set') ? 'unconditional' : 'guarded';
+  }
+
+  /** Upserts each row (strict-newer unless told otherwise); returns how many were written. */
+  private async upsertRows(rows: readonly LocationRow[], mode: UpsertMode): Promise<number> {
     let written = 0;
     for (const row of rows) {
-      if (await this.upsertIfNewer(row)) written += 1;
+      if (mode === 'unconditional') {
+        await this.collection.replaceOne({ name: row.name, ip: row.ip }, row, { upsert: true });
+        written += 1;
+      } else if (await this.upsertIfNewer(row)) {
+        written += 1;
+      }
     }
     return written;
   }
 
   private async upsertIfNewer(row: LocationRow): Promise<boolean> {
     const key = { name: row.name, ip: row.ip };
+    // Bug 18: a $gte guard also let an equal timestamp replace the row (and count as stored).
+    const equalReplaces = this.regressions.has('gte-guards');
     const current = await this.collection.findOne(key, NO_ID);
-    if (current && current.broadcastedAt >= row.broadcastedAt) return false;
+    if (current) {
+      if (current.broadcastedAt > row.broadcastedAt) return false;
+      if (current.broadcastedAt === row.broadcastedAt && !equalReplaces) return false;
+    }
+    const older = equalReplaces ? { $lte: row.broadcastedAt } : { $lt: row.broadcastedAt };
     try {
-      const result = await this.collection.replaceOne({ ...key, broadcastedAt: { $lt: row.broadcastedAt } }, row, {
+      const result = await this.collection.replaceOne({ ...key, broadcastedAt: older }, row, {
         upsert: true,
       });
       return result.matchedCount + result.upsertedCount > 0;

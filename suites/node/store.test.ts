@@ -6,6 +6,8 @@
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import keys from '../../fixtures/keys.json' with { type: 'json' };
+import type { LocationRow, SignedEventDoc, SignedEventPayload } from '../../protocol/appstate/documents.js';
+import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { type EnvelopeMeta, signBroadcast } from '../../protocol/gossip/envelope.js';
 import type {
   AppRemoved,
@@ -16,9 +18,7 @@ import type {
 } from '../../protocol/gossip/messages.js';
 import { type ManualClock, manualClock } from '../../reference-node/clock.js';
 import { type AppStateStore, openAppStateStore } from '../../reference-node/store/app-state-store.js';
-import type { LocationRow, SignedEventDoc, SignedEventPayload } from '../../protocol/appstate/documents.js';
 import type { SyncedEvent } from '../../reference-node/store/event-log.js';
-import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
 import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
 

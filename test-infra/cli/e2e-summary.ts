@@ -20,11 +20,11 @@ export function collectConvergence(args: { runsDir: string; sinceMs: number }): 
     const suite = suiteName(entries) ?? dir;
     for (const entry of entries) {
       if (entry.kind !== 'check') continue;
-      const detail = entry.detail as { timeToConvergeMs?: number } | undefined;
-      if (detail?.timeToConvergeMs === undefined && entry.ok) continue;
+      const detail = entry.detail as { elapsedMs?: number } | undefined;
+      if (detail?.elapsedMs === undefined && entry.ok) continue;
       const key = `${suite}\u0000${entry.check}`;
       const row = table.get(key) ?? { suite, check: entry.check, samplesMs: [], failures: 0 };
-      if (entry.ok && detail?.timeToConvergeMs !== undefined) row.samplesMs.push(detail.timeToConvergeMs);
+      if (entry.ok && detail?.elapsedMs !== undefined) row.samplesMs.push(detail.elapsedMs);
       if (!entry.ok) row.failures += 1;
       table.set(key, row);
     }

@@ -155,7 +155,18 @@ async function ensureNxImage({
   const image = `fluxnet/nx-27017:${version}`;
   const server = 'from nx_27017.nx_27017 import main; main()';
   const entrypoint = ['/usr/bin/tini', '--', 'python3', '-c', server];
-  const command = ['--data-dir', '/data', '--host', '0.0.0.0', '--port', wirePort];
+  // The pid file must not survive a SIGKILL: a rebooted container often gets the same pid and the server
+  // would think it is already running. /dev/shm is emptied on every container start.
+  const command = [
+    '--data-dir',
+    '/data',
+    '--host',
+    '0.0.0.0',
+    '--port',
+    wirePort,
+    '--pid-file',
+    '/dev/shm/nx_27017.pid',
+  ];
   const dockerfile = [
     `FROM ${base}`,
     'COPY site /opt/nx-27017',

@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FLUX_EVENT_NAMES, parseFluxEvent } from '../../protocol/events.js';
 import { ensureImages, type ImageSet } from '../images/ensure-images.js';
 import { History } from '../observe/history.js';
 import { SseObserver } from '../observe/sse-observer.js';
@@ -64,6 +63,8 @@ export interface FluxNetwork {
   readonly subnet: RunSubnet;
   readonly plan: AddressPlan;
   readonly images: ImageSet;
+  /** The nodes' time scale: every duration tunable is multiplied by it (0.01 = 100× faster). */
+  readonly timeScale: number;
   readonly history: History;
   readonly daemon: DaemonControl;
   readonly machines: readonly Machine[];
@@ -76,6 +77,7 @@ export interface FluxNetwork {
   teardown(): Promise<void>;
 }
 
+const DEFAULT_TIME_SCALE = 0.01;
 const DEFAULT_NODE_COMMAND = ['node', 'dist/reference-node/main.js'];
 
 export async function createNetwork(options: CreateNetworkOptions = {}): Promise<FluxNetwork> {
@@ -97,6 +99,7 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   const images = await ensureImages({ log: (line) => log(`images: ${line}`) });
   const swept = await sweepOrphans();
   if (swept.containers + swept.networks > 0) log(`swept ${swept.containers} containers of dead runs`);
+  for (const failure of swept.failures) log(`warning: could not remove a leftover ${failure}`);
 
   const subnet = await pickFreeSubnet();
   const plan = addressPlan(subnet);
@@ -126,9 +129,7 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
         new SseObserver({
           node: machine.index,
           url: `${machine.apiUrl}/flux/eventstream`,
-          eventNames: FLUX_EVENT_NAMES,
           history,
-          parse: parseCatalogued,
         }),
       );
     };
@@ -158,6 +159,7 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
       subnet,
       plan,
       images,
+      timeScale: options.timeScale ?? DEFAULT_TIME_SCALE,
       history,
       daemon,
       machines,
@@ -175,12 +177,6 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
     await cleanup.run();
     throw error;
   }
-}
-
-function parseCatalogued(name: string, data: string): unknown {
-  const result = parseFluxEvent(name, data);
-  if (!result.ok) throw new Error(result.error);
-  return result.data;
 }
 
 interface FixtureKeys {
@@ -266,7 +262,7 @@ function createMachine(args: {
     FLUXNET_DAEMON_RPC_PASSWORD: DAEMON_RPC_PASSWORD,
     FLUXNET_DAEMON_ZMQ: daemon.zmq,
     FLUXNET_TEST_EVENT_STREAM: '1',
-    FLUXNET_TIME_SCALE: String(options.timeScale ?? 0.01),
+    FLUXNET_TIME_SCALE: String(options.timeScale ?? DEFAULT_TIME_SCALE),
     ...(options.tunables ? { FLUXNET_TUNABLES: JSON.stringify(options.tunables) } : {}),
     ...(override.regressions?.length ? { FLUXNET_REGRESSIONS: override.regressions.join(',') } : {}),
     ...override.env,

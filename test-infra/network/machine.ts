@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import type Docker from 'dockerode';
 import { MongoClient } from 'mongodb';
@@ -27,6 +28,14 @@ export interface MachineSpec {
   namePrefix: string;
   startupTimeoutMs: number;
   history: History;
+}
+
+export interface ExecSession {
+  stdin: Writable;
+  /** stdout and stderr, interleaved as they arrive. */
+  output: Readable;
+  ended: Promise<void>;
+  close(): void;
 }
 
 export interface LogLines {
@@ -144,16 +153,64 @@ export class Machine {
   /** libfaketime offset of the node's wall clock, read on every time call (monotonic time stays real). */
   setClockOffset(offsetMs: number): void {
     const seconds = offsetMs / 1000;
-    writeFileSync(join(this.spec.hostDir, 'faketime'), `${seconds >= 0 ? '+' : ''}${seconds}s\n`);
+    // Write then rename: libfaketime re-reads the file on every call and must never see it half-written.
+    const path = join(this.spec.hostDir, 'faketime');
+    writeFileSync(`${path}.next`, `${seconds >= 0 ? '+' : ''}${seconds}s\n`);
+    renameSync(`${path}.next`, path);
     if (offsetMs !== 0 || this.#node) this.#record('clock', { offsetMs });
   }
 
   async exec(cmd: string[]): Promise<{ exitCode: number; output: string }> {
-    const exec = await this.#nodeContainer().exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    const output = await collectDemuxed(stream);
+    return this.#exec({ cmd });
+  }
+
+  /** Runs `cmd` in the node container with `input` on its stdin, closed after the input (iptables-restore). */
+  async execWithInput(args: { cmd: readonly string[]; input: string }): Promise<{ exitCode: number; output: string }> {
+    return this.#exec(args);
+  }
+
+  /**
+   * A long-lived process in the node container: its stdin to write, its stdout and stderr as they
+   * arrive. `ended` resolves when the process is gone (it exited, or the container stopped).
+   */
+  async openExecSession(cmd: readonly string[]): Promise<ExecSession> {
+    const exec = await this.#nodeContainer().exec({
+      Cmd: [...cmd],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: true });
+    const output = new PassThrough({ encoding: 'utf8' });
+    stream.on(
+      'data',
+      createDemuxer((text) => output.write(text)),
+    );
+    const ended = new Promise<void>((resolve) => {
+      stream.once('end', resolve);
+      stream.once('close', resolve);
+      stream.once('error', () => resolve());
+    }).then(() => {
+      output.end();
+    });
+    return { stdin: stream, output, ended, close: () => stream.destroy() };
+  }
+
+  async #exec(args: { cmd: readonly string[]; input?: string }): Promise<{ exitCode: number; output: string }> {
+    const withInput = args.input !== undefined;
+    const exec = await this.#nodeContainer().exec({
+      Cmd: [...args.cmd],
+      AttachStdin: withInput,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: withInput });
+    const output = collectDemuxed(stream);
+    // Half-closing the hijacked connection closes the process's stdin; its output keeps flowing.
+    if (args.input !== undefined) stream.end(args.input);
+    const { stdout, stderr } = await output;
     const { ExitCode } = await exec.inspect();
-    return { exitCode: ExitCode ?? -1, output: output.stdout + output.stderr };
+    return { exitCode: ExitCode ?? -1, output: stdout + stderr };
   }
 
   async logs(): Promise<LogLines> {
@@ -166,9 +223,9 @@ export class Machine {
     return { node: await read(this.#node?.container), db: await read(this.#db?.container) };
   }
 
-  /** A MongoDB client on this machine's database (the node contract's collections). */
-  async mongo(): Promise<MongoClient> {
-    this.#mongo ??= await new MongoClient(this.mongoUri, { serverSelectionTimeoutMS: 10_000 }).connect();
+  /** A MongoDB client on this machine's database (the node contract's collections); connects on first use. */
+  mongoClient(): MongoClient {
+    this.#mongo ??= new MongoClient(this.mongoUri, { serverSelectionTimeoutMS: 10_000 });
     return this.#mongo;
   }
 
@@ -251,6 +308,20 @@ function demux(buffer: Buffer): { stdout: string; stderr: string } {
     offset += 8 + size;
   }
   return { stdout, stderr };
+}
+
+/** Incremental demux of a live exec stream: frames may arrive split across chunks. */
+function createDemuxer(onText: (text: string, stream: 'stdout' | 'stderr') => void): (chunk: Buffer) => void {
+  let pending = Buffer.alloc(0);
+  return (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) return;
+      onText(pending.subarray(8, 8 + size).toString('utf8'), pending[0] === 2 ? 'stderr' : 'stdout');
+      pending = pending.subarray(8 + size);
+    }
+  };
 }
 
 function collectDemuxed(stream: NodeJS.ReadableStream): Promise<{ stdout: string; stderr: string }> {

@@ -17,7 +17,7 @@ function processAlive(pid: number): boolean {
  * live processes alone: test files run in parallel, each with its own network.
  */
 export async function sweepOrphans(): Promise<SweepResult> {
-  const total: SweepResult = { containers: 0, networks: 0, volumes: 0 };
+  const total: SweepResult = { containers: 0, networks: 0, volumes: 0, failures: [] };
   const filters = JSON.stringify({ label: [`${PROJECT_LABEL}=fluxnet`] });
   const runs = new Map<string, Record<string, string>>();
   for (const container of await docker().listContainers({ all: true, filters })) {
@@ -36,6 +36,7 @@ export async function sweepOrphans(): Promise<SweepResult> {
     total.containers += result.containers;
     total.networks += result.networks;
     total.volumes += result.volumes;
+    total.failures.push(...result.failures);
   }
   return total;
 }

@@ -5,6 +5,8 @@ export interface SweepResult {
   containers: number;
   networks: number;
   volumes: number;
+  /** Resources the engine refused to remove (e.g. a network with a stale endpoint), each with why. */
+  failures: string[];
 }
 
 /**
@@ -18,19 +20,38 @@ export async function sweep(options: { runId?: string; keepRunId?: string } = {}
     options.keepRunId !== undefined && labels?.[RUN_LABEL] === options.keepRunId;
   const client = docker();
 
+  const failures: string[] = [];
+  const attempt = (what: string) => (error: { statusCode?: number; message?: string }) => {
+    if (error.statusCode !== 404) failures.push(`${what}: ${error.message ?? String(error)}`);
+  };
+
   const containers = (await client.listContainers({ all: true, filters })).filter((c) => !keep(c.Labels));
   await Promise.all(
-    containers.map((c) => client.getContainer(c.Id).remove({ force: true, v: true }).catch(ignoreMissing)),
+    containers.map((c) =>
+      client
+        .getContainer(c.Id)
+        .remove({ force: true, v: true })
+        .catch(attempt(`container ${c.Names[0] ?? c.Id}`)),
+    ),
   );
   const networks = (await client.listNetworks({ filters })).filter((n) => !keep(n.Labels));
-  await Promise.all(networks.map((n) => client.getNetwork(n.Id).remove().catch(ignoreMissing)));
+  await Promise.all(
+    networks.map((n) =>
+      client
+        .getNetwork(n.Id)
+        .remove()
+        .catch(attempt(`network ${n.Name}`)),
+    ),
+  );
   const volumeList = (await client.listVolumes({ filters })).Volumes ?? [];
   const volumes = volumeList.filter((v) => !keep(v.Labels ?? undefined));
-  await Promise.all(volumes.map((v) => client.getVolume(v.Name).remove({ force: true }).catch(ignoreMissing)));
-  return { containers: containers.length, networks: networks.length, volumes: volumes.length };
-}
-
-function ignoreMissing(error: { statusCode?: number }): void {
-  if (error.statusCode === 404 || error.statusCode === 409) return;
-  throw error;
+  await Promise.all(
+    volumes.map((v) =>
+      client
+        .getVolume(v.Name)
+        .remove({ force: true })
+        .catch(attempt(`volume ${v.Name}`)),
+    ),
+  );
+  return { containers: containers.length, networks: networks.length, volumes: volumes.length, failures };
 }

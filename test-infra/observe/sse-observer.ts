@@ -1,36 +1,39 @@
 import { EventSource } from 'eventsource';
+import { FLUX_EVENT_NAMES, parseFluxEvent } from '../../protocol/events.js';
 import type { History } from './history.js';
+
+/** An id from no real process: on its first connect the node replays everything it buffered. */
+const REPLAY_ALL_ID = '0-0';
 
 export interface SseObserverOptions {
   node: number;
   url: string;
-  /** Event names to listen for: the SSE catalogue from protocol/. */
-  eventNames: readonly string[];
   history: History;
-  /** Parses and validates one payload; throws on a payload that breaks the catalogue. */
-  parse: (name: string, data: string) => unknown;
   /** Delay before recreating a client that failed fatally (e.g. the node was down). */
   recreateDelayMs?: number;
 }
 
 /**
- * One SSE client per node. Every event lands in the run history once: ids carry the node's process
- * epoch (`<epoch>-<n>`), so replays after a reconnect or restart are recognised and dropped.
+ * One SSE client per node, typed by the catalogue in protocol/events.ts. The first connect asks for
+ * the node's whole replay buffer, so boot events published before the harness connected are not
+ * missed. Every event lands in the run history once: ids carry the node's process epoch
+ * (`<epoch>-<n>`), so replays after a reconnect or a restart are recognised and dropped.
  */
 export class SseObserver {
   readonly #options: SseObserverOptions;
   readonly #seen = new Set<string>();
+  readonly #malformed: string[] = [];
   #source: EventSource | undefined;
   #recreateTimer: NodeJS.Timeout | undefined;
   #closed = false;
-  #malformed = 0;
 
   constructor(options: SseObserverOptions) {
     this.#options = options;
     this.#open();
   }
 
-  get malformedCount(): number {
+  /** Frames that broke the catalogue; a healthy node has none. */
+  get malformed(): readonly string[] {
     return this.#malformed;
   }
 
@@ -41,9 +44,9 @@ export class SseObserver {
   }
 
   #open(): void {
-    const source = new EventSource(this.#options.url);
+    const source = new EventSource(this.#options.url, { fetch: fetchWithReplayAll });
     this.#source = source;
-    for (const name of this.#options.eventNames) {
+    for (const name of FLUX_EVENT_NAMES) {
       source.addEventListener(name, (event) => this.#receive(name, event.data, event.lastEventId));
     }
     source.addEventListener('error', () => {
@@ -59,17 +62,23 @@ export class SseObserver {
     if (id && this.#seen.has(id)) return;
     if (id) this.#seen.add(id);
     const { node, history } = this.#options;
-    try {
-      const payload = this.#options.parse(name, data);
-      history.append({ kind: 'event', node, name, id, payload });
-    } catch (error) {
-      this.#malformed += 1;
-      history.append({
-        kind: 'check',
-        check: 'sse-catalogue',
-        ok: false,
-        detail: { node, name, id, error: (error as Error).message, data: data.slice(0, 500) },
-      });
+    const parsed = parseFluxEvent(name, data);
+    if (parsed.ok) {
+      history.append({ kind: 'event', node, name, id, payload: parsed.data });
+      return;
     }
+    this.#malformed.push(`node ${node} ${name} ${id}: ${parsed.error}`);
+    history.append({
+      kind: 'check',
+      check: 'sse-catalogue',
+      ok: false,
+      detail: { node, name, id, error: parsed.error },
+    });
   }
 }
+
+const fetchWithReplayAll: typeof fetch = (input, init) => {
+  const headers = new Headers(init?.headers);
+  if (!headers.has('last-event-id')) headers.set('last-event-id', REPLAY_ALL_ID);
+  return fetch(input, { ...init, headers });
+};

@@ -10,15 +10,15 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const module of testModules) {
-      let cases = 0;
+      let casesFailed = 0;
       for (const testCase of module.children.allTests()) {
-        cases += 1;
         const state = testCase.result().state;
         if (state === 'passed') passed += 1;
-        else if (state === 'failed') failed += 1;
+        else if (state === 'failed') casesFailed += 1;
         else skipped += 1;
       }
-      if (cases === 0 && module.state() === 'failed') failed += 1;
+      // A file that fails outside any test (import error, failing hook) is a failure of its own.
+      failed += casesFailed > 0 ? casesFailed : module.state() === 'failed' ? 1 : 0;
     }
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
     process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);

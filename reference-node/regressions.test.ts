@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { REGRESSION_NAMES, REGRESSIONS } from '../protocol/regressions.js';
+import { IMPLEMENTED_REGRESSIONS, loadRegressions, parseRegressions, RegressionsError } from './regressions.js';
+
+describe('FLUXNET_REGRESSIONS', () => {
+  it('is off by default', () => {
+    expect(loadRegressions({}).size).toBe(0);
+    expect(parseRegressions('').size).toBe(0);
+    expect(parseRegressions(' , ').size).toBe(0);
+  });
+
+  it('parses a comma list, trimming spaces and ignoring blank entries', () => {
+    const set = loadRegressions({ FLUXNET_REGRESSIONS: ' sigterm-ttl-7min, gte-guards,,break-on-current-app ' });
+    expect([...set].sort()).toEqual(['break-on-current-app', 'gte-guards', 'sigterm-ttl-7min']);
+  });
+
+  it('rejects an unknown name, naming it and listing the accepted ones', () => {
+    expect(() => parseRegressions('sigterm-ttl-7min,sigterm-ttl-8min')).toThrowError(RegressionsError);
+    expect(() => parseRegressions('sigterm-ttl-8min')).toThrowError(
+      /FLUXNET_REGRESSIONS: "sigterm-ttl-8min": unknown regression; known: .*sigterm-ttl-7min/,
+    );
+  });
+
+  it('rejects a catalogued bug this node cannot reproduce yet, saying so', () => {
+    const pending = REGRESSION_NAMES.find((name) => IMPLEMENTED_REGRESSIONS[name] === undefined);
+    expect(pending).toBeDefined();
+    expect(() => parseRegressions(pending!)).toThrowError(
+      new RegExp(`field bug ${REGRESSIONS[pending!].bug} is catalogued but this node has no code path for it yet`),
+    );
+  });
+
+  it('accepts every implemented toggle', () => {
+    const implemented = Object.keys(IMPLEMENTED_REGRESSIONS);
+    expect(parseRegressions(implemented.join(',')).size).toBe(implemented.length);
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * `FLUXNET_REGRESSIONS=<name>,<name>`: which historic field bugs (protocol/regressions.ts) this node
+ * reproduces. Off by default. A name the catalogue lacks, or one this node has no code path for yet,
+ * is an error: a toggle that silently did nothing would make a scenario pass for the wrong reason.
+ */
+import { isRegressionName, REGRESSION_NAMES, REGRESSIONS, type RegressionName } from '../protocol/regressions.js';
+
+export { NO_REGRESSIONS, type RegressionName } from '../protocol/regressions.js';
+
+/** Where each toggle the node implements lives (docs/regressions.md has the full table). */
+export const IMPLEMENTED_REGRESSIONS: Readonly<Partial<Record<RegressionName, string>>> = {
+  'break-on-current-app': 'store/location-cache.ts',
+  'sigterm-rewrites-broadcastedat': 'store/location-cache.ts',
+  'gossip-accepts-125min': 'store/event-log.ts, store/location-cache.ts',
+  'eviction-sigterm-grace': 'store/event-log.ts, protocol/appstate/location-view.ts',
+  'sigterm-ttl-7min': 'store/event-log.ts',
+  'sync-no-side-effects': 'store/location-cache.ts',
+  'strip-type-version': 'store/event-log.ts',
+  'sigterm-gated-on-cache': 'gossip/handlers.ts, gossip/announcer.ts',
+  'empty-v2-stored': 'store/event-log.ts',
+  'sync-unconditional-set': 'store/event-log.ts, store/location-cache.ts',
+  'hash-sync-failure-terminal': 'orchestrator/state-machine.ts',
+  'app-message-gossip-dropped': 'gossip/handlers.ts',
+  'sync-before-node-list': 'orchestrator/state-machine.ts',
+  'gte-guards': 'store/event-log.ts, store/location-cache.ts',
+  'dead-peer-close': 'peers/manager.ts',
+};
+
+/** A bad FLUXNET_REGRESSIONS value; names the offending entry and what is accepted. */
+export class RegressionsError extends Error {
+  readonly entry: string;
+  constructor({ entry, detail }: { entry: string; detail: string }) {
+    super(`FLUXNET_REGRESSIONS: ${JSON.stringify(entry)}: ${detail}`);
+    this.name = 'RegressionsError';
+    this.entry = entry;
+  }
+}
+
+function implementedNames(): string {
+  return REGRESSION_NAMES.filter((name) => IMPLEMENTED_REGRESSIONS[name] !== undefined).join(', ');
+}
+
+function checkEntry(entry: string): RegressionName {
+  if (!isRegressionName(entry)) {
+    throw new RegressionsError({ entry, detail: `unknown regression; known: ${implementedNames()}` });
+  }
+  if (IMPLEMENTED_REGRESSIONS[entry] === undefined) {
+    throw new RegressionsError({
+      entry,
+      detail: `field bug ${REGRESSIONS[entry].bug} is catalogued but this node has no code path for it yet; implemented: ${implementedNames()}`,
+    });
+  }
+  return entry;
+}
+
+/** Comma-separated names (blank entries and surrounding spaces ignored); undefined or '' = none. */
+export function parseRegressions(raw: string | undefined): ReadonlySet<RegressionName> {
+  const entries = (raw ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  return new Set(entries.map(checkEntry));
+}
+
+export function loadRegressions(env: Record<string, string | undefined>): ReadonlySet<RegressionName> {
+  return parseRegressions(env.FLUXNET_REGRESSIONS);
+}
