@@ -17,7 +17,14 @@ export function compareOutpoints(a: OutPoint, b: OutPoint): number {
   return a.n - b.n;
 }
 
+/**
+ * Outpoint objects already checked. Sorting and binary search compare the same objects many times
+ * (the node list stores frozen entries), so each is validated once rather than on every comparison.
+ */
+const checked = new WeakSet<OutPoint>();
+
 function assertOutpoint(op: OutPoint, label: string): void {
+  if (checked.has(op)) return;
   if (!isHashHex(op.txid)) {
     throw new RangeError(
       `compareOutpoints: ${label}.txid must be 64 lowercase hex chars, got ${describeValue(op.txid)}`,
@@ -26,4 +33,5 @@ function assertOutpoint(op: OutPoint, label: string): void {
   if (!Number.isInteger(op.n) || op.n < 0 || op.n > 0xffff_ffff) {
     throw new RangeError(`compareOutpoints: ${label}.n must be an integer 0..4294967295, got ${describeValue(op.n)}`);
   }
+  if (Object.isFrozen(op)) checked.add(op);
 }

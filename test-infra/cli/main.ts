@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { ensureImages } from '../images/ensure-images.js';
 import { createNetwork } from '../network/create-network.js';
 import { sweep } from '../network/sweep.js';
+import { writeReport } from '../report/html-report.js';
+import { startRunsDashboard } from '../report/runs-dashboard.js';
 import { collectConvergence, formatConvergenceTable } from './e2e-summary.js';
 import { runInherited } from './run-command.js';
 
@@ -11,7 +13,10 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const USAGE = `Usage: fluxnet <command> [options]
 
 Commands:
-  e2e [--repeat N] [--seed S] [--suite NAME]   build what is missing, then run the Docker chaos suites
+  e2e [--repeat N] [--seed S] [--suite NAME] [--ui]
+                                                build what is missing, then run the Docker chaos suites;
+                                                --ui serves a live dashboard of the nodes (kept until Ctrl-C)
+  report <run-dir>                              write <run-dir>/report.html from its history.jsonl
   up [--nodes N] [--seed S]                     bring up a network and keep it until Ctrl-C
   images                                        build the local images (base, database, node)
   sweep                                         remove every container/network/volume fluxnet created
@@ -34,7 +39,12 @@ async function ensureEngine(): Promise<void> {
 async function e2e(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { repeat: { type: 'string' }, seed: { type: 'string' }, suite: { type: 'string' } },
+    options: {
+      repeat: { type: 'string' },
+      seed: { type: 'string' },
+      suite: { type: 'string' },
+      ui: { type: 'boolean' },
+    },
     strict: true,
   });
   const repeat = positiveInt('repeat', values.repeat, 1);
@@ -42,6 +52,7 @@ async function e2e(argv: string[]): Promise<number> {
   await ensureEngine();
   await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });
   const started = Date.now();
+  const dashboard = values.ui ? await startDashboardForRuns(started) : undefined;
   const outcomes: { run: number; seed: number; code: number }[] = [];
   for (let run = 1; run <= repeat; run += 1) {
     const runSeed = seed + run - 1;
@@ -59,7 +70,24 @@ async function e2e(argv: string[]): Promise<number> {
   const failed = outcomes.filter((outcome) => outcome.code !== 0);
   for (const outcome of failed) process.stdout.write(`[e2e] run ${outcome.run} (seed ${outcome.seed}) FAILED\n`);
   process.stdout.write(`[e2e] ${outcomes.length - failed.length} passed, ${failed.length} failed\n`);
+  if (dashboard) {
+    process.stdout.write(`[e2e] live dashboard still at ${dashboard.url} — Ctrl-C to exit\n`);
+    await new Promise((done) => process.once('SIGINT', done));
+    await dashboard.close();
+  }
   return failed.length === 0 ? 0 : 1;
+}
+
+/** The suites run in vitest children: the dashboard tails the run histories they write under runs/. */
+async function startDashboardForRuns(sinceMs: number) {
+  const dashboard = await startRunsDashboard({
+    runsDir: resolve(REPO_ROOT, 'runs'),
+    nodes: 16,
+    sinceMs,
+    onError: (error) => process.stderr.write(`[ui] ${error.message}\n`),
+  });
+  process.stdout.write(`[e2e] live dashboard: ${dashboard.url}\n`);
+  return dashboard;
 }
 
 async function up(argv: string[]): Promise<number> {
@@ -99,6 +127,11 @@ export async function runCli(argv: string[]): Promise<number> {
         process.stdout.write(
           `removed ${swept.containers} containers, ${swept.networks} networks, ${swept.volumes} volumes\n`,
         );
+        return 0;
+      }
+      case 'report': {
+        if (rest[0] === undefined) throw new UsageError('missing <run-dir>');
+        process.stdout.write(`report: ${writeReport({ runDir: resolve(rest[0]) })}\n`);
         return 0;
       }
       case 'daemon-stub': {

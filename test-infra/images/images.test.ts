@@ -91,13 +91,11 @@ describe('node image', () => {
       containerOptions({ image: images.node, cmd: ['node', '-e', 'setInterval(() => {}, 1000)'] }),
     );
     await container.start();
-    const startedAt = performance.now();
     await container.stop({ t: 20 });
-    const stopMs = performance.now() - startedAt;
     const state = (await container.inspect()).State;
     await container.remove({ force: true });
+    // 143 = ended by SIGTERM; without tini forwarding it, docker would SIGKILL after 20 s (137).
     expect(state.ExitCode).toBe(143);
-    expect(stopMs).toBeLessThan(5_000);
   });
 });
 

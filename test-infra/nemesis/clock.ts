@@ -13,7 +13,7 @@ export class ClockFaultError extends Error {
 
 /**
  * Wall-clock skew per node through libfaketime: the node container runs with
- * FAKETIME_TIMESTAMP_FILE (relative offset `+Ns`), FAKETIME_NO_CACHE=1 (the file is read on every
+ * FAKETIME_TIMESTAMP_FILE (relative offset `+Ns`; only on networks created with `clockFaults: true`), FAKETIME_NO_CACHE=1 (the file is read on every
  * time call, so changes apply at once to running processes) and FAKETIME_DONT_FAKE_MONOTONIC=1
  * (timers and timeouts stay real). A node's clock fault starts when its offset leaves 0 and ends
  * when it returns to 0; jumps in between are `info` records.

@@ -63,6 +63,7 @@ export async function startProbeNetwork(args: { nodes: number; log: (line: strin
           env: {},
           labels: (role) => runLabels({ runId, role, machine: i + 1 }),
           hostDir: join(hostDir, String(i + 1)),
+          clockFaults: true,
           namePrefix: `fluxnet-${runId}`,
           startupTimeoutMs: 60_000,
           history,

@@ -4,6 +4,7 @@ import { ensureImages, type ImageSet } from '../images/ensure-images.js';
 import { History } from '../observe/history.js';
 import { SseObserver } from '../observe/sse-observer.js';
 import { type WaitForOptions, waitForEvent } from '../observe/wait-for.js';
+import { writeReport } from '../report/html-report.js';
 import { ContainerBuilder, type StartedContainer } from './container.js';
 import { DaemonControl } from './daemon-control.js';
 import { docker } from './docker-client.js';
@@ -49,6 +50,8 @@ export interface CreateNetworkOptions {
   /** The image of the system under test (node contract); the reference node by default. */
   nodeImage?: string;
   nodeCommand?: string[];
+  /** Run nodes under libfaketime so the clock nemesis can skew them (costs CPU; off by default). */
+  clockFaults?: boolean;
   /** Daemon auto-mining interval; 0 = blocks only on control calls. */
   blockIntervalMs?: number;
   runId?: string;
@@ -112,7 +115,7 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   });
   log(`network ${networkName} ${subnet.subnet} (database: ${images.dbKind})`);
 
-  const cleanup = new Teardown({ runId, history });
+  const cleanup = new Teardown({ runId, runDir, history, log });
   try {
     const daemon = await startDaemon({ options, size, runId, runDir, plan, networkName, images, history });
     log(`daemon stub ${plan.daemon} (${size} views)`);
@@ -135,12 +138,18 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
     };
     cleanup.onTeardown(async () => {
       for (const observer of observers.values()) observer.close();
+      await Promise.all(machines.map((machine) => machine.saveLogs(join(runDir, 'logs'))));
       await Promise.all(machines.map((machine) => machine.close()));
     });
 
     const deferred = new Set(options.deferred ?? []);
     const startMachine = async (machine: Machine) => {
-      await machine.start();
+      await machine.start().catch(async (error: Error) => {
+        const tail = (await machine.logs().catch(() => ({ node: '', db: '' }))).node.split('\n').slice(-15);
+        throw new Error(
+          `node ${machine.index} did not start: ${error.message}\nlast node log lines:\n${tail.join('\n')}`,
+        );
+      });
       live.add(machine.index);
       observe(machine);
       log(`node ${machine.index} ready at ${machine.listedIp}`);
@@ -278,6 +287,7 @@ function createMachine(args: {
     env,
     labels: (role) => runLabels({ runId, role, machine: index }),
     hostDir: join(runDir, 'machines', String(index)),
+    clockFaults: options.clockFaults ?? false,
     namePrefix: `fluxnet-${runId}`,
     startupTimeoutMs: options.startupTimeoutMs ?? 90_000,
     history,
@@ -292,7 +302,7 @@ class Teardown {
     void this.run().finally(() => process.kill(process.pid, signal));
   };
 
-  constructor(private readonly args: { runId: string; history: History }) {
+  constructor(private readonly args: { runId: string; runDir: string; history: History; log: (line: string) => void }) {
     process.once('SIGINT', this.#onSignal);
     process.once('SIGTERM', this.#onSignal);
   }
@@ -309,7 +319,17 @@ class Teardown {
       await sweep({ runId: this.args.runId });
       this.args.history.append({ kind: 'action', op: 'teardown' });
       await this.args.history.close();
+      this.#writeReport();
     })();
     return this.#done;
+  }
+
+  /** The run report is written from the closed history file; a failure to write it fails nothing. */
+  #writeReport(): void {
+    try {
+      this.args.log(`report: ${writeReport({ runDir: this.args.runDir })}`);
+    } catch (error) {
+      this.args.log(`report not written: ${(error as Error).message}`);
+    }
   }
 }

@@ -44,6 +44,21 @@ describe('waitForEvent', () => {
     expect((error as Error).message).toContain('peers:added');
   });
 
+  test('a quorum resolves once enough nodes saw the event, and a timeout says how many did', async () => {
+    const history = new History();
+    const waiting = waitForEvent(history, { nodes: [1, 2, 3], quorum: 2, event: 'app:running', timeoutMs: 5_000 });
+    event(history, 3, 'app:running');
+    event(history, 1, 'app:running');
+    expect([...(await waiting).keys()].sort()).toEqual([1, 3]);
+    const error = await waitForEvent(history, {
+      nodes: [1, 2, 3],
+      quorum: 3,
+      event: 'app:running',
+      timeoutMs: 20,
+    }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toContain('on node(s) 2');
+  });
+
   test('ignores entries before `since`', async () => {
     const history = new History();
     event(history, 1, 'boot:settled');

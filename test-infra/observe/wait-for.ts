@@ -3,8 +3,10 @@ import type { History, HistoryEntry } from './history.js';
 type EventEntry = Extract<HistoryEntry, { kind: 'event' }>;
 
 export interface WaitForOptions {
-  /** Nodes that must each see a matching event. */
+  /** Nodes that may see a matching event. */
   nodes: readonly number[];
+  /** How many of `nodes` must see it (default: all of them). */
+  quorum?: number;
   event: string;
   predicate?: (payload: unknown, entry: EventEntry) => boolean;
   timeoutMs: number;
@@ -22,6 +24,7 @@ export class WaitTimeoutError extends Error {}
  */
 export function waitForEvent(history: History, options: WaitForOptions): Promise<Map<number, EventEntry>> {
   const since = options.since ?? 0;
+  const needed = Math.min(options.quorum ?? options.nodes.length, options.nodes.length);
   const found = new Map<number, EventEntry>();
   const matches = (entry: HistoryEntry): entry is EventEntry =>
     entry.kind === 'event' &&
@@ -32,13 +35,13 @@ export function waitForEvent(history: History, options: WaitForOptions): Promise
     (options.predicate?.(entry.payload, entry) ?? true);
 
   for (const entry of history.entries()) if (matches(entry)) found.set(entry.node, entry);
-  if (found.size === options.nodes.length) return Promise.resolve(found);
+  if (found.size >= needed) return Promise.resolve(found);
 
   return new Promise((resolve, reject) => {
     const unsubscribe = history.subscribe((entry) => {
       if (!matches(entry)) return;
       found.set(entry.node, entry);
-      if (found.size === options.nodes.length) {
+      if (found.size >= needed) {
         clearTimeout(timer);
         unsubscribe();
         resolve(found);
@@ -47,15 +50,22 @@ export function waitForEvent(history: History, options: WaitForOptions): Promise
     const timer = setTimeout(() => {
       unsubscribe();
       const missing = options.nodes.filter((node) => !found.has(node));
-      reject(new WaitTimeoutError(describeTimeout({ history, options, missing })));
+      reject(new WaitTimeoutError(describeTimeout({ history, options, missing, seen: found.size, needed })));
     }, options.timeoutMs);
   });
 }
 
-function describeTimeout(args: { history: History; options: WaitForOptions; missing: number[] }): string {
-  const { history, options, missing } = args;
+function describeTimeout(args: {
+  history: History;
+  options: WaitForOptions;
+  missing: number[];
+  seen: number;
+  needed: number;
+}): string {
+  const { history, options, missing, seen, needed } = args;
+  const quorum = needed < options.nodes.length ? ` (${seen} of the ${needed} needed saw it)` : '';
   const lines = [
-    `timed out after ${options.timeoutMs} ms waiting for '${options.event}' on node(s) ${missing.join(', ')}`,
+    `timed out after ${options.timeoutMs} ms waiting for '${options.event}' on node(s) ${missing.join(', ')}${quorum}`,
   ];
   for (const node of missing) {
     lines.push(`  node ${node}, last events:`);

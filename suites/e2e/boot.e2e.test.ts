@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerApp } from '../../test-infra/harness/apps.js';
+import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { runSeed } from '../../test-infra/harness/seed.js';
+import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+
+const NODES = 16;
+let network: FluxNetwork;
+
+beforeAll(async () => {
+  network = await createNetwork({ name: 'boot', nodes: NODES, seed: runSeed() });
+});
+
+afterAll(async () => {
+  await network?.teardown();
+});
+
+describe('a 16-node network boots', () => {
+  it('every node peers with at least the configured minimum', async () => {
+    const reached = await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: 60_000 });
+    for (const entry of reached.values()) {
+      const { count, threshold } = entry.payload as { count: number; threshold: number };
+      expect(count).toBeGreaterThanOrEqual(threshold);
+    }
+  });
+
+  it('all 16 agree on the daemon tip', async () => {
+    const { blocks } = await network.daemon.mine({ blocks: 2 });
+    const height = Math.max(...blocks.map((block) => block.height));
+    await network.waitFor({
+      event: 'block:processed',
+      predicate: (payload) => (payload as { height: number }).height >= height,
+      timeoutMs: 60_000,
+    });
+  });
+
+  it("every node's zelappslocation is identical after one app is registered and started", async () => {
+    const message = await registerApp(network, { name: 'bootweb', instances: 2 });
+    const hosts = await network.waitFor({
+      event: 'app:running',
+      predicate: (payload) => (payload as { apps: { hash: string }[] }).apps.some((app) => app.hash === message.hash),
+      quorum: 2,
+      timeoutMs: 60_000,
+    });
+    const hostIps = [...hosts.keys()].map((index) => network.node(index).listedIp).sort();
+    await expectConverged(network, { within: 60_000, label: 'boot: app registered' });
+    for (const index of network.liveIndexes()) {
+      const response = await fetch(`${network.node(index).apiUrl}/apps/location/bootweb`);
+      const rows = (await response.json()) as { ip: string; hash: string }[];
+      expect(rows.map((row) => row.ip).sort(), `node ${index}`).toEqual(hostIps);
+      expect(new Set(rows.map((row) => row.hash))).toEqual(new Set([message.hash]));
+    }
+  });
+});
