@@ -108,7 +108,23 @@ function isDurationKey(key: string): boolean {
   return key.endsWith('Ms');
 }
 
-/** Multiplies every duration by `factor` (test profile, e.g. 0.01); a non-zero duration never becomes 0. */
+/**
+ * Transport liveness timers compress only down to a floor: a 300 ms ping deadline or a 100 ms HTTP
+ * timeout on a loaded 2-core host would turn a slow peer into a dead one, a fault nobody injected.
+ */
+export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
+  peerPingIntervalMs: 2_000,
+  peerReconnectMinMs: 200,
+  peerReconnectMaxMs: 2_000,
+  evictionProbeTimeoutMs: 2_000,
+  permanentMessagesTimeoutMs: 5_000,
+  sseKeepaliveMs: 1_000,
+};
+
+/**
+ * Multiplies every duration by `factor` (test profile, e.g. 0.01); a non-zero duration never becomes
+ * 0, and a transport timer never drops below its floor (SCALE_FLOORS_MS) nor rises above its default.
+ */
 export function scaleTunables(tunables: Tunables, factor: number): Tunables {
   if (!Number.isFinite(factor) || factor <= 0) {
     throw new TunablesError({ source: 'scaleTunables', detail: `factor must be a finite number > 0, got ${factor}` });
@@ -116,7 +132,8 @@ export function scaleTunables(tunables: Tunables, factor: number): Tunables {
   const scaled: Record<string, unknown> = { ...tunables };
   for (const [key, value] of Object.entries(tunables)) {
     if (isDurationKey(key) && typeof value === 'number' && value > 0) {
-      scaled[key] = Math.max(1, Math.round(value * factor));
+      const floor = Math.min(SCALE_FLOORS_MS[key as TunableName] ?? 1, value);
+      scaled[key] = Math.max(floor, Math.round(value * factor));
     }
   }
   return scaled as Tunables;

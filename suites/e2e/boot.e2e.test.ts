@@ -45,8 +45,7 @@ describe('a 16-node network boots', () => {
     const hostIps = [...hosts.keys()].map((index) => network.node(index).listedIp).sort();
     await expectConverged(network, { within: 60_000, label: 'boot: app registered' });
     for (const index of network.liveIndexes()) {
-      const response = await fetch(`${network.node(index).apiUrl}/apps/location/bootweb`);
-      const rows = (await response.json()) as { ip: string; hash: string }[];
+      const rows = await network.node(index).apiGet<{ ip: string; hash: string }[]>('/apps/location/bootweb');
       expect(rows.map((row) => row.ip).sort(), `node ${index}`).toEqual(hostIps);
       expect(new Set(rows.map((row) => row.hash))).toEqual(new Set([message.hash]));
     }

@@ -234,6 +234,16 @@ export class Machine {
     return { node: await read(this.#node?.container), db: await read(this.#db?.container) };
   }
 
+  /** GET on the node's API, unwrapping FluxOS's `{status, data}` envelope; errors name the node and route. */
+  async apiGet<T>(path: string): Promise<T> {
+    const response = await fetch(`${this.apiUrl}${path}`, { signal: AbortSignal.timeout(10_000) });
+    const body = (await response.json().catch(() => undefined)) as { status?: string; data?: T } | undefined;
+    if (response.status !== 200 || body?.status !== 'success') {
+      throw new Error(`node ${this.index} GET ${path}: HTTP ${response.status} ${JSON.stringify(body)}`);
+    }
+    return body.data as T;
+  }
+
   /** Writes both containers' logs under `dir` (`node<i>.log`, `db<i>.log`): kept with the run's history. */
   async saveLogs(dir: string): Promise<void> {
     const lines = await this.logs().catch((error: Error) => ({ node: `(logs unavailable: ${error.message})`, db: '' }));
