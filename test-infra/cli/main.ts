@@ -6,7 +6,10 @@ import { sweep } from '../network/sweep.js';
 import { writeReport } from '../report/html-report.js';
 import { startRunsDashboard } from '../report/runs-dashboard.js';
 import { collectConvergence, formatConvergenceTable } from './e2e-summary.js';
+import { runNode } from './node-command.js';
 import { runInherited } from './run-command.js';
+import { printStatus } from './status.js';
+import { UsageError } from './usage-error.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -19,11 +22,11 @@ Commands:
   report <run-dir>                              write <run-dir>/report.html from its history.jsonl
   up [--nodes N] [--seed S]                     bring up a network and keep it until Ctrl-C
   images                                        build the local images (base, database, node)
-  sweep                                         remove every container/network/volume fluxnet created
+  down                                          remove every container/network/volume fluxnet created
+  status                                        list running nodes with orchestrator state, tip height, peers
+  node --config FILE                            run one reference node (FILE maps FLUXNET_* variables)
   daemon-stub [flags]                           the standalone fluxd simulator (see --help)
 `;
-
-export class UsageError extends Error {}
 
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -121,6 +124,12 @@ export async function runCli(argv: string[]): Promise<number> {
         await ensureEngine();
         await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });
         return 0;
+      case 'status':
+        await ensureEngine();
+        return await printStatus((line) => process.stdout.write(`${line}\n`));
+      case 'node':
+        return await runNode(rest);
+      case 'down':
       case 'sweep': {
         await ensureEngine();
         const swept = await sweep();

@@ -299,7 +299,12 @@ class Teardown {
   readonly #steps: (() => Promise<void>)[] = [];
   #done: Promise<void> | undefined;
   readonly #onSignal = (signal: NodeJS.Signals) => {
-    void this.run().finally(() => process.kill(process.pid, signal));
+    this.args.log(`${signal}: tearing down run ${this.args.runId}`);
+    // A bring-up may have Docker calls in flight when the signal lands; a second sweep after the
+    // first removes whatever they created meanwhile.
+    void this.run()
+      .then(() => sweep({ runId: this.args.runId }))
+      .finally(() => process.kill(process.pid, signal));
   };
 
   constructor(private readonly args: { runId: string; runDir: string; history: History; log: (line: string) => void }) {

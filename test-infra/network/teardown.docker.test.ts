@@ -1,0 +1,65 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { docker } from './docker-client.js';
+import { RUN_LABEL } from './labels.js';
+
+/** Resolves with the first stdout line matching `pattern`; fails with the output so far on exit or timeout. */
+function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  return new Promise((resolvePromise, reject) => {
+    let output = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no line matching ${pattern} within ${timeoutMs} ms:\n${output}`)),
+      timeoutMs,
+    );
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(pattern);
+      if (match) {
+        clearTimeout(timer);
+        resolvePromise(match);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited (${code}) before a line matching ${pattern}:\n${output}`));
+    });
+  });
+}
+
+async function leftovers(runId: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  const [containers, networks, volumes] = await Promise.all([
+    docker().listContainers({ all: true, filters }),
+    docker().listNetworks({ filters }),
+    docker().listVolumes({ filters }),
+  ]);
+  return [
+    ...containers.map((c) => `container ${c.Names[0]}`),
+    ...networks.map((n) => `network ${n.Name}`),
+    ...(volumes.Volumes ?? []).map((v) => `volume ${v.Name}`),
+  ];
+}
+
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+describe('teardown', () => {
+  it('SIGINT halfway through a bring-up leaves no container, network or volume of the run', async () => {
+    const child = spawn(process.execPath, [resolve('bin/fluxnet.js'), 'up', '--nodes', '3', '--seed', '5'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
+    });
+    children.push(child);
+    const [, runId] = await waitForLine(child, /network fluxnet-(\S+) /, 240_000);
+    // Halfway: the daemon runs and the machines are being created.
+    await waitForLine(child, /daemon stub /, 120_000);
+    expect(await leftovers(runId!)).not.toEqual([]);
+    const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
+    child.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(await leftovers(runId!)).toEqual([]);
+  });
+});
