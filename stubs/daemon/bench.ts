@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { median } from '../../protocol/stats.js';
 import { type DaemonStubHandle, startDaemonStub } from './daemon-stub.js';
 import type { RpcCallOptions } from './rpc-client.js';
 import { ZmqCollector } from './zmq-collector.js';
@@ -20,11 +21,6 @@ const UNHEARD_BLOCKS = 200;
  * then from 1002 on), so measured blocks carry UPDATE_CONFIRMs as a long-running chain does.
  */
 const PREMINE = 1100;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timed(action: () => Promise<unknown> | unknown): Promise<number> {
   const start = performance.now();

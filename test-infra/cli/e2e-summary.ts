@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from '../../protocol/stats.js';
 import { type HistoryEntry, readHistoryJsonl } from '../observe/history.js';
 
 export interface SuiteConvergence {
@@ -39,18 +40,11 @@ function suiteName(entries: HistoryEntry[]): string | undefined {
   return undefined;
 }
 
-export function median(values: readonly number[]): number | undefined {
-  if (values.length === 0) return undefined;
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
 export function formatConvergenceTable(rows: readonly SuiteConvergence[]): string {
   if (rows.length === 0) return '(no convergence checks were recorded)';
   const lines = ['suite | check | runs | median time-to-converge | failures'];
   for (const row of rows) {
-    const med = median(row.samplesMs);
+    const med = row.samplesMs.length > 0 ? median(row.samplesMs) : undefined;
     lines.push(
       `${row.suite} | ${row.check} | ${row.samplesMs.length} | ${med === undefined ? '-' : `${(med / 1000).toFixed(2)} s`} | ${row.failures}`,
     );

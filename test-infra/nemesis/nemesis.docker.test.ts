@@ -9,7 +9,9 @@
  * Negative probes ("this does not arrive") wait a bounded window (NEGATIVE_MS) that is part of the
  * observation itself; positive probes wait for the event with a generous timeout.
  */
+
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { median } from '../../protocol/stats.js';
 import { type DaemonStubHandle, startDaemonStub } from '../../stubs/daemon/daemon-stub.js';
 import { DaemonControl } from '../network/daemon-control.js';
 import { docker } from '../network/docker-client.js';
@@ -286,9 +288,3 @@ describe('healAll', () => {
     ).toEqual(['start', 'end']);
   });
 });
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
