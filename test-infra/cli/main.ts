@@ -1,6 +1,8 @@
-import { resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureImages } from '../images/ensure-images.js';
+import { composeFile } from '../network/compose.js';
 import { createNetwork } from '../network/create-network.js';
 import { sweep } from '../network/sweep.js';
 import { writeReport } from '../report/html-report.js';
@@ -24,6 +26,7 @@ Commands:
   images                                        build the local images (base, database, node)
   down                                          remove every container/network/volume fluxnet created
   status                                        list running nodes with orchestrator state, tip height, peers
+  compose [--nodes N] [--out FILE]              write a docker compose file of the same network (default compose/fluxnet.yml)
   node --config FILE                            run one reference node (FILE maps FLUXNET_* variables)
   daemon-stub [flags]                           the standalone fluxd simulator (see --help)
 `;
@@ -112,6 +115,17 @@ async function up(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function writeCompose(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { nodes: { type: 'string' }, out: { type: 'string' } } });
+  await ensureEngine();
+  const images = await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });
+  const out = resolve(values.out ?? resolve(REPO_ROOT, 'compose/fluxnet.yml'));
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, composeFile({ nodes: positiveInt('nodes', values.nodes, 16), images }));
+  process.stdout.write(`wrote ${out}: docker compose -f ${out} up -d\n`);
+  return 0;
+}
+
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -129,6 +143,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await printStatus((line) => process.stdout.write(`${line}\n`));
       case 'node':
         return await runNode(rest);
+      case 'compose':
+        return await writeCompose(rest);
       case 'down':
       case 'sweep': {
         await ensureEngine();

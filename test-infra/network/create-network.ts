@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureImages, type ImageSet } from '../images/ensure-images.js';
 import { History } from '../observe/history.js';
@@ -10,21 +10,11 @@ import { DaemonControl } from './daemon-control.js';
 import { docker } from './docker-client.js';
 import { newRunId, runLabels } from './labels.js';
 import { Machine } from './machine.js';
+import { DEFAULT_TIME_SCALE, daemonCommand, daemonManifest, NODE_COMMAND, nodeEnvironment } from './machine-config.js';
 import { sweepOrphans } from './orphans.js';
 import { pickFreeSubnet, type RunSubnet } from './subnet.js';
 import { sweep } from './sweep.js';
-import {
-  type AddressPlan,
-  addressPlan,
-  DAEMON_CONTROL_PORT,
-  DAEMON_RPC_BASE_PORT,
-  DAEMON_RPC_PASSWORD,
-  DAEMON_RPC_USER,
-  DAEMON_ZMQ_BASE_PORT,
-  daemonEndpointsFor,
-  NODE_API_PORT,
-  tierFor,
-} from './topology.js';
+import { type AddressPlan, addressPlan, DAEMON_CONTROL_PORT } from './topology.js';
 import { HttpWait } from './wait-strategies.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -80,9 +70,6 @@ export interface FluxNetwork {
   teardown(): Promise<void>;
 }
 
-const DEFAULT_TIME_SCALE = 0.01;
-const DEFAULT_NODE_COMMAND = ['node', 'dist/reference-node/main.js'];
-
 export async function createNetwork(options: CreateNetworkOptions = {}): Promise<FluxNetwork> {
   const size = options.nodes ?? 16;
   if (!Number.isInteger(size) || size < 1 || size > 16) {
@@ -119,9 +106,8 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   try {
     const daemon = await startDaemon({ options, size, runId, runDir, plan, networkName, images, history });
     log(`daemon stub ${plan.daemon} (${size} views)`);
-    const keys = readFixtureKeys();
     const machines = Array.from({ length: size }, (_, i) =>
-      createMachine({ index: i + 1, options, runId, runDir, plan, networkName, images, history, keys }),
+      createMachine({ index: i + 1, options, runId, runDir, plan, networkName, images, history }),
     );
     const observers = new Map<number, SseObserver>();
     const live = new Set<number>();
@@ -188,14 +174,6 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   }
 }
 
-interface FixtureKeys {
-  nodes: { index: number; pubkey: string }[];
-}
-
-function readFixtureKeys(): FixtureKeys {
-  return JSON.parse(readFileSync(join(REPO_ROOT, 'fixtures/keys.json'), 'utf8')) as FixtureKeys;
-}
-
 function progressLog(write: (line: string) => void): (line: string) => void {
   const started = Date.now();
   return (line) => write(`[fluxnet +${((Date.now() - started) / 1000).toFixed(1)}s] ${line}`);
@@ -212,35 +190,16 @@ async function startDaemon(args: {
   history: History;
 }): Promise<DaemonControl> {
   const { options, size, runId, runDir, plan, networkName, images, history } = args;
-  const keys = readFixtureKeys();
   const daemonDir = join(runDir, 'daemon');
   mkdirSync(daemonDir, { recursive: true });
-  const manifest = Array.from({ length: size }, (_, i) => ({
-    ip: `${plan.node(i + 1)}:${NODE_API_PORT}`,
-    pubkey: keys.nodes[i]!.pubkey,
-    tier: tierFor(i + 1),
-  }));
+  const manifest = daemonManifest({ size, plan });
   writeFileSync(join(daemonDir, 'manifest.json'), JSON.stringify(manifest, null, 2));
   const container: StartedContainer = await new ContainerBuilder(images.node)
     .withName(`fluxnet-${runId}-daemon`)
     .withAddress({ network: networkName, ip: plan.daemon })
     .withLabels(runLabels({ runId, role: 'daemon' }))
     .withBind(`${daemonDir}:/fluxnet`)
-    .withCommand([
-      'node',
-      'dist/stubs/daemon/cli.js',
-      `--views=${size}`,
-      `--rpc-port=${DAEMON_RPC_BASE_PORT}`,
-      `--zmq-port=${DAEMON_ZMQ_BASE_PORT}`,
-      `--control-port=${DAEMON_CONTROL_PORT}`,
-      `--rpc-user=${DAEMON_RPC_USER}`,
-      `--rpc-password=${DAEMON_RPC_PASSWORD}`,
-      `--fluxnodes=${size}`,
-      '--manifest=/fluxnet/manifest.json',
-      `--seed=${options.seed ?? 1}`,
-      `--block-interval-ms=${options.blockIntervalMs ?? 0}`,
-      '--bind=0.0.0.0',
-    ])
+    .withCommand(daemonCommand({ size, seed: options.seed ?? 1, blockIntervalMs: options.blockIntervalMs ?? 0 }))
     .withWaitStrategy(new HttpWait({ port: DAEMON_CONTROL_PORT, path: '/state' }))
     .withStartupTimeout(options.startupTimeoutMs ?? 60_000)
     .start();
@@ -257,32 +216,24 @@ function createMachine(args: {
   networkName: string;
   images: ImageSet;
   history: History;
-  keys: FixtureKeys;
 }): Machine {
   const { index, options, runId, runDir, plan, networkName, images, history } = args;
   const override = options.nodeOverrides?.[index] ?? {};
-  const daemon = daemonEndpointsFor({ daemonIp: plan.daemon, view: index });
-  const env: Record<string, string> = {
-    FLUXNET_NODE_IP: `${plan.node(index)}:${NODE_API_PORT}`,
-    FLUXNET_NODE_KEY: String(index),
-    FLUXNET_MONGO_URI: `mongodb://${plan.db(index)}:27017/?directConnection=true`,
-    FLUXNET_DAEMON_RPC_URL: daemon.rpcUrl,
-    FLUXNET_DAEMON_RPC_USER: DAEMON_RPC_USER,
-    FLUXNET_DAEMON_RPC_PASSWORD: DAEMON_RPC_PASSWORD,
-    FLUXNET_DAEMON_ZMQ: daemon.zmq,
-    FLUXNET_TEST_EVENT_STREAM: '1',
-    FLUXNET_TIME_SCALE: String(options.timeScale ?? DEFAULT_TIME_SCALE),
-    ...(options.tunables ? { FLUXNET_TUNABLES: JSON.stringify(options.tunables) } : {}),
-    ...(override.regressions?.length ? { FLUXNET_REGRESSIONS: override.regressions.join(',') } : {}),
-    ...override.env,
-  };
+  const env = nodeEnvironment({
+    index,
+    plan,
+    timeScale: options.timeScale,
+    tunables: options.tunables,
+    regressions: override.regressions,
+    env: override.env,
+  });
   return new Machine({
     index,
     network: networkName,
     nodeIp: plan.node(index),
     dbIp: plan.db(index),
     nodeImage: options.nodeImage ?? images.node,
-    nodeCommand: options.nodeCommand ?? DEFAULT_NODE_COMMAND,
+    nodeCommand: options.nodeCommand ?? NODE_COMMAND,
     dbImage: images.db,
     env,
     labels: (role) => runLabels({ runId, role, machine: index }),
