@@ -46,8 +46,10 @@ describe('loadNodeConfig', () => {
       FLUXNET_API_PORT: '0',
       FLUXNET_DAEMON_ZMQ: 'tcp://127.0.0.1:16123',
       FLUXNET_REGRESSIONS: 'gte-guards',
+      FLUXNET_BOOT_ID_FILE: '/machine/boot-id',
     });
     expect([...config.regressions]).toEqual(['gte-guards']);
+    expect(config.bootIdSource).toEqual({ FLUXNET_BOOT_ID: undefined, FLUXNET_BOOT_ID_FILE: '/machine/boot-id' });
     expect(config.pubkeyHex).toBe('026d841a045df953c560d7f5cef9577e78f1ea516db6d88f6793069be659195789');
     expect(config.tunables.gossipValidityMs).toBe(3_000);
     expect(config.tunables.minOutboundPeers).toBe(3);

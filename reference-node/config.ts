@@ -20,6 +20,7 @@
  * | FLUXNET_SHUTDOWN_TIMEOUT_MS | bound on a SIGTERM/SIGINT shutdown before exiting anyway | 10000 |
  * | FLUXNET_LOG_LEVEL | debug, info, warn, error or silent | info |
  * | FLUXNET_REGRESSIONS | historic field bugs to reproduce, comma-separated (regressions.ts) | none |
+ * | FLUXNET_BOOT_ID / FLUXNET_BOOT_ID_FILE | machine boot id, fixed or from a file the harness rewrites on a powercut (boot/boot-id.ts) | the kernel's |
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -57,6 +58,8 @@ export interface NodeConfig {
   logLevel: LogLevel;
   /** Field bugs this node reproduces (off by default). */
   regressions: ReadonlySet<RegressionName>;
+  /** Where the machine boot id comes from (read at each start by boot/boot-id.ts). */
+  bootIdSource: { FLUXNET_BOOT_ID: string | undefined; FLUXNET_BOOT_ID_FILE: string | undefined };
 }
 
 /** A bad variable: the message names it and says what was expected. */
@@ -134,6 +137,7 @@ export function loadNodeConfig(env: Record<string, string | undefined>): NodeCon
     shutdownTimeoutMs: parsed.FLUXNET_SHUTDOWN_TIMEOUT_MS,
     logLevel: parsed.FLUXNET_LOG_LEVEL,
     regressions: loadRegressionsNamed(env),
+    bootIdSource: { FLUXNET_BOOT_ID: env.FLUXNET_BOOT_ID, FLUXNET_BOOT_ID_FILE: env.FLUXNET_BOOT_ID_FILE },
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * Process entry point: environment -> config -> startReferenceNode. SIGTERM and SIGINT run the
- * node's shutdown (sigterm broadcast when apps run) and exit 0, or exit anyway after
- * FLUXNET_SHUTDOWN_TIMEOUT_MS. Bad configuration exits 2 with the variable named.
+ * node's shutdown (sigterm broadcast when apps run, `shutdownReason: 'sigterm'` in the heartbeat)
+ * and exit 0, or exit anyway after FLUXNET_SHUTDOWN_TIMEOUT_MS. Bad configuration exits 2 with the
+ * variable named.
  */
 import { ConfigError, loadNodeConfig, type NodeConfig } from './config.js';
 import { createLogger } from './log.js';

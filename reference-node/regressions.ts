@@ -19,6 +19,8 @@ export const IMPLEMENTED_REGRESSIONS: Readonly<Partial<Record<RegressionName, st
   'sigterm-gated-on-cache': 'gossip/handlers.ts, gossip/announcer.ts',
   'empty-v2-stored': 'store/event-log.ts',
   'sync-unconditional-set': 'store/event-log.ts, store/location-cache.ts',
+  'first-broadcast-races-boot': 'apps/announcements.ts',
+  'hash-request-over-500': 'hash-sync/hash-sync.ts',
   'hash-sync-failure-terminal': 'orchestrator/state-machine.ts',
   'app-message-gossip-dropped': 'gossip/handlers.ts',
   'sync-before-node-list': 'orchestrator/state-machine.ts',

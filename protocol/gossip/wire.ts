@@ -2,7 +2,7 @@
  * Peer WebSocket wire format of the reference node.
  *
  * Text frames carry one JSON object with a `kind`:
- *   - `{kind: 'hello', ip, port, pubKey, timestamp, signature}`: first frame on every connection, both
+ *   - `{kind: 'hello', ip, port, pubKey, timestamp, signature, uptimeMs?}`: first frame on every connection, both
  *     directions; `signature` is a Bitcoin message signature over `helloSignedString(...)`, so a peer
  *     proves it holds the key the deterministic list binds to its IP:port.
  *   - `{kind: 'broadcast', envelope}`: a signed FluxOS broadcast (envelope.ts), relayed as is.
@@ -35,6 +35,8 @@ export const helloFrameSchema = z.object({
   pubKey: z.string().regex(/^[0-9a-fA-F]+$/, 'expected a hex public key'),
   timestamp: z.number().int().nonnegative(),
   signature: z.string().min(1),
+  /** How long the sender has been up: a claim (not signed) used to choose sync peers (§8). */
+  uptimeMs: z.number().int().nonnegative().optional(),
 });
 
 export const broadcastFrameSchema = z.object({

@@ -5,6 +5,7 @@
  * `message: true`. The message can arrive before or after its block; both orders promote.
  */
 import type { Collection, Db } from 'mongodb';
+import { type AppSpec, checkAppMessage } from '../../protocol/gossip/app-message.js';
 import type { AppMessage } from '../../protocol/gossip/messages.js';
 import type { Clock } from '../clock.js';
 import type { AppHashRow } from '../daemon/explorer.js';
@@ -13,7 +14,6 @@ import { Signal } from '../signal.js';
 import type { EventBus } from '../sse/event-bus.js';
 import { COLLECTION_NAMES } from '../store/collections.js';
 import type { Tunables } from '../tunables.js';
-import { type AppSpec, checkAppMessage } from '../../protocol/gossip/app-message.js';
 
 /** Times are epoch ms, like every time in the app-state store. */
 export type TemporaryMessageDoc = AppMessage & { receivedAt: number; expireAt: number };
@@ -91,6 +91,36 @@ export class AppMessageStore {
       const body = (await this.permanent.findOne({ hash }, NO_ID)) ?? (await this.temporary.findOne({ hash }, NO_ID));
       if (body) await this.#promote(stripTemporaryFields(body), row);
     }
+  }
+
+  /**
+   * Hashes found on chain whose body is not held (§6 "missing"; `messageNotFound` rows are given
+   * up). Read whole and filtered here: the stand-in database may store these booleans as 0/1.
+   */
+  async missingHashes(): Promise<string[]> {
+    const rows = await this.#hashes
+      .find({}, { projection: { _id: 0, hash: 1, message: 1, messageNotFound: 1 } })
+      .toArray();
+    return [...new Set(rows.filter((row) => !row.message && !row.messageNotFound).map((row) => row.hash))];
+  }
+
+  /** The bodies held for these hashes (permanent first), in the gossiped temporary-message form. */
+  async bodiesFor(hashes: readonly string[]): Promise<AppMessage[]> {
+    const wanted = [...new Set(hashes)];
+    const permanent = await this.permanent.find({ hash: { $in: wanted } }, NO_ID).toArray();
+    const found = new Set(permanent.map((doc) => doc.hash));
+    const rest = wanted.filter((hash) => !found.has(hash));
+    const temporary = rest.length === 0 ? [] : await this.temporary.find({ hash: { $in: rest } }, NO_ID).toArray();
+    return [...permanent, ...temporary].map(stripTemporaryFields);
+  }
+
+  /** 0x20 state sync: temporary messages received at or after sinceMs, as gossiped. */
+  async temporarySince({ sinceMs }: { sinceMs: number }): Promise<AppMessage[]> {
+    const docs = await this.temporary
+      .find({ receivedAt: { $gte: sinceMs }, expireAt: { $gt: this.#options.clock.now() } }, NO_ID)
+      .sort({ receivedAt: 1 })
+      .toArray();
+    return docs.map(stripTemporaryFields);
   }
 
   /** The registered spec of every app: newest message (by height) per name. */

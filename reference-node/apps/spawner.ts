@@ -1,8 +1,10 @@
 /**
  * A simulated app spawner: no containers, only the state FluxOS would keep. Each registered app
  * (fixture or on-chain) is placed on its `instances` nodes (placement.ts); this node "installs" the
- * apps placed on it, keeps them in `zelfluxlocal.localapps`, and announces what it runs: after an
- * install, when the peer threshold is reached, and every `apprunningIntervalMs` (FluxOS: hourly).
+ * apps placed on it and keeps them in `zelfluxlocal.localapps`. Containers are not restarted by the
+ * OS (restart policy `no`): after a machine reboot every installed app is stopped until the boot
+ * reconcile resumes or removes it (§10). Placement starts once boot has settled. When to announce
+ * is announcements.ts's business; `onInstalled` tells it an install happened.
  */
 import type { Collection, Db } from 'mongodb';
 import type { RunningApp } from '../../protocol/gossip/messages.js';
@@ -10,8 +12,6 @@ import type { Clock } from '../clock.js';
 import type { Announcer } from '../gossip/announcer.js';
 import type { Logger } from '../log.js';
 import type { EventBus } from '../sse/event-bus.js';
-import { type PeriodicTask, startPeriodic } from '../timers.js';
-import type { Tunables } from '../tunables.js';
 import type { AppMessageStore, StoredSpec } from './message-store.js';
 import { placeApp } from './placement.js';
 
@@ -27,7 +27,6 @@ export interface SpawnerOptions {
   ownIp: string;
   localDb: Db;
   clock: Clock;
-  tunables: Pick<Tunables, 'apprunningIntervalMs'>;
   /** Every listed IP (this node's included). */
   listedIps(): string[];
   messages: AppMessageStore;
@@ -35,6 +34,8 @@ export interface SpawnerOptions {
   announcer: Announcer;
   bus: EventBus;
   logger: Logger;
+  /** Apps were installed by a reconcile (FluxOS announces after an install). */
+  onInstalled?(): void;
 }
 
 export const LOCAL_APPS_COLLECTION = 'localapps';
@@ -43,9 +44,11 @@ const NO_ID = { projection: { _id: 0 } } as const;
 export class Spawner {
   readonly #options: SpawnerOptions;
   readonly #localApps: Collection<LocalAppDoc>;
-  #announcer: PeriodicTask | undefined;
+  /** Installed apps whose containers are down since the machine rebooted. */
+  readonly #stoppedApps = new Set<string>();
   #reconciling: Promise<void> | undefined;
   #again = false;
+  #placing = false;
   #stopped = false;
 
   constructor(options: SpawnerOptions) {
@@ -55,36 +58,74 @@ export class Spawner {
 
   async start(): Promise<void> {
     await this.#localApps.createIndex({ name: 1 }, { unique: true });
-    this.#announcer = startPeriodic({
-      intervalMs: this.#options.tunables.apprunningIntervalMs,
-      run: () => this.announce(),
-      onError: (error) => this.#options.logger.warn('apprunning broadcast failed', { error }),
-    });
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#announcer?.stop();
     await this.#reconciling;
   }
 
-  async running(): Promise<LocalAppDoc[]> {
+  /** Every installed app, running or not. */
+  async installed(): Promise<LocalAppDoc[]> {
     return this.#localApps.find({}, NO_ID).sort({ name: 1 }).toArray();
   }
 
-  /** Broadcasts our running apps (nothing when none run: an empty v2 is never sent, as in later FluxOS). */
-  async announce(): Promise<void> {
+  /** Installed apps whose containers run. */
+  async running(): Promise<LocalAppDoc[]> {
+    return (await this.installed()).filter((app) => !this.#stoppedApps.has(app.name));
+  }
+
+  /** The machine rebooted: every installed app is stopped until resumed (restart policy `no`). */
+  async markAllStopped(): Promise<void> {
+    for (const app of await this.installed()) this.#stoppedApps.add(app.name);
+  }
+
+  /** Boot reconcile (§10 step 6): start the app's containers again. */
+  resume(name: string): void {
+    this.#stoppedApps.delete(name);
+    this.#options.logger.info('app resumed', { name });
+  }
+
+  /**
+   * Uninstalls an app. `broadcast`: also announce `fluxappremoved` (boot steps 2-5 and placement
+   * moves); boot step 6 removes locally only.
+   */
+  async removeApp(name: string, { broadcast }: { broadcast: boolean }): Promise<void> {
+    await this.#localApps.deleteOne({ name });
+    this.#stoppedApps.delete(name);
+    if (broadcast) this.#options.announcer.announceRemoved(name);
+    this.#options.logger.info('app removed', { name, broadcast });
+    this.#options.bus.publish('app:removed', { name });
+  }
+
+  /** Removes every installed app, announcing each removal (daemon stale or expired, §9). */
+  async removeAll(): Promise<void> {
+    for (const app of await this.installed()) await this.removeApp(app.name, { broadcast: true });
+  }
+
+  /**
+   * Broadcasts our running apps. An empty list is sent only when `allowEmpty` (v8.13.0's first
+   * run, field bug 12's path); otherwise nothing goes out, as in later FluxOS.
+   */
+  async announce({ allowEmpty = false }: { allowEmpty?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
     const apps = (await this.running()).map(
       (app): RunningApp => ({ name: app.name, hash: app.hash, runningSince: app.runningSince }),
     );
-    if (apps.length === 0) return;
+    if (apps.length === 0 && !allowEmpty) return;
     const { peers } = await this.#options.announcer.announceRunning(apps);
     this.#options.logger.debug('apprunning broadcast', { apps: apps.length, peers });
   }
 
+  /** Boot has settled: placement may install and remove from now on. */
+  startPlacing(): Promise<void> {
+    this.#placing = true;
+    return this.reconcile();
+  }
+
   /** Installs what is placed here and not running, removes what runs but is no longer placed here. */
   reconcile(): Promise<void> {
+    if (!this.#placing || this.#stopped) return Promise.resolve();
     if (this.#reconciling) {
       this.#again = true;
       return this.#reconciling;
@@ -109,7 +150,7 @@ export class Spawner {
     const wanted = specs.filter((spec) =>
       placeApp({ appName: spec.name, instances: spec.spec.instances, ips }).includes(this.#options.ownIp),
     );
-    const running = await this.running();
+    const running = await this.installed();
     const runningHash = new Map(running.map((app) => [app.name, app.hash]));
     const wantedNames = new Set(wanted.map((spec) => spec.name));
     let installed = 0;
@@ -122,9 +163,9 @@ export class Spawner {
       }
     }
     for (const app of running) {
-      if (!wantedNames.has(app.name)) await this.#remove(app);
+      if (!wantedNames.has(app.name)) await this.removeApp(app.name, { broadcast: true });
     }
-    if (installed > 0) await this.announce();
+    if (installed > 0) this.#options.onInstalled?.();
   }
 
   /** Fixture apps, overridden by on-chain registrations of the same name. */
@@ -137,6 +178,7 @@ export class Spawner {
 
   async #install(spec: StoredSpec): Promise<void> {
     const now = this.#options.clock.now();
+    this.#stoppedApps.delete(spec.name);
     await this.#localApps.updateOne(
       { name: spec.name },
       { $set: { name: spec.name, hash: spec.hash, installedAt: now, runningSince: now } },
@@ -144,12 +186,5 @@ export class Spawner {
     );
     this.#options.logger.info('app installed', { name: spec.name, hash: spec.hash });
     this.#options.bus.publish('app:installed', { name: spec.name, hash: spec.hash });
-  }
-
-  async #remove(app: LocalAppDoc): Promise<void> {
-    await this.#localApps.deleteOne({ name: app.name });
-    this.#options.announcer.announceRemoved(app.name);
-    this.#options.logger.info('app removed', { name: app.name });
-    this.#options.bus.publish('app:removed', { name: app.name });
   }
 }

@@ -48,6 +48,8 @@ const DEFAULT_REORG_WINDOW = 200;
 export class Explorer {
   /** Hashes newly seen in blocks: the app-message store promotes matching temporary messages. */
   readonly hashesFound: Signal<AppHashInBlock[]>;
+  /** A scan reached the daemon's tip (FluxOS `blocksProcessed`: the orchestrator's clock). */
+  readonly atTip: Signal<{ height: number }>;
   readonly #options: ExplorerOptions;
   readonly #hashes: Collection<AppHashRow>;
   readonly #scanned: Collection<ScannedHeightDoc>;
@@ -69,6 +71,7 @@ export class Explorer {
     this.#hashes = options.chainDb.collection<AppHashRow>(COLLECTION_NAMES.appHashes);
     this.#scanned = options.chainDb.collection<ScannedHeightDoc>(SCANNED_HEIGHT_COLLECTION);
     this.hashesFound = new Signal((error) => options.logger.error('hashesFound listener failed', { error }));
+    this.atTip = new Signal((error) => options.logger.error('atTip listener failed', { error }));
   }
 
   get scannedHeight(): number {
@@ -171,10 +174,12 @@ export class Explorer {
       this.#again = true;
       return;
     }
-    if (!this.#ready && this.#height >= tipHeight) {
+    if (this.#height < tipHeight) return;
+    if (!this.#ready) {
       this.#ready = true;
       bus.publish('explorer:ready', { height: this.#height });
     }
+    this.atTip.emit({ height: this.#height });
   }
 
   async #recordBlock({

@@ -196,6 +196,9 @@ export class NodeList {
         this.#ownStatus = message.body;
         return;
       case 'hashblockheight':
+        // fluxd publishes a tip's delta before the tip itself; a tip ahead of the list means the delta
+        // never came (a daemon's first tip after its start has none), so the list is reloaded.
+        if (message.body.height > this.#validator.state.height) await this.#loadSnapshot();
         this.#announceTip({ height: message.body.height, hash: message.body.hash });
         return;
       default:

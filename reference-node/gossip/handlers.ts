@@ -4,7 +4,14 @@
  * 0x02 pull exchange (docs/node-contract.md).
  */
 import type { SignedBroadcast } from '../../protocol/gossip/envelope.js';
-import type { AppMessage, AppRemoved, AppRunning, IpChanged, NodeSigterm } from '../../protocol/gossip/messages.js';
+import type {
+  AppHashRequest,
+  AppMessage,
+  AppRemoved,
+  AppRunning,
+  IpChanged,
+  NodeSigterm,
+} from '../../protocol/gossip/messages.js';
 import type { RegressionName } from '../../protocol/regressions.js';
 import type { AppMessageStore } from '../apps/message-store.js';
 import type { Clock } from '../clock.js';
@@ -29,6 +36,8 @@ export interface GossipHandlerDeps {
   logger: Logger;
   /** sigterm-gated-on-cache (bug 9), app-message-gossip-dropped (bug 16). */
   regressions: ReadonlySet<RegressionName>;
+  /** A peer asks for app messages by hash (§6); answered to that peer only, never relayed. */
+  onHashRequest?(input: { request: AppHashRequest; peer: string }): Promise<void>;
 }
 
 export interface GossipHandlerStats {
@@ -148,7 +157,7 @@ export function createGossipHandler(deps: GossipHandlerDeps): GossipHandler {
         case 'fluxipchanged':
           return onIpChanged(message, payload);
         case 'fluxapprequest':
-          return;
+          return deps.onHashRequest?.({ request: payload, peer: message.fromPeer });
         default:
           return onAppMessage(message, payload);
       }

@@ -1,7 +1,7 @@
 /**
  * The receive pipeline of fluxos-node.md §5.3, in order: random 1–75 ms delay, dedup cache, reject
  * timestamps too far ahead, signer must be the listed node the payload speaks for (ipchanged: oldIP;
- * app messages: any listed node relaying them), signature, stale (> 300 s) dropped, then the type
+ * app messages and hash requests: any listed node), signature, stale (> 300 s) dropped, then the type
  * handler. Every verdict is counted so the harness can see rejections.
  */
 import { messageCacheKey, type SignedBroadcast, verifyBroadcast } from '../../protocol/gossip/envelope.js';
@@ -19,7 +19,6 @@ export const VERDICTS = [
   'unlisted',
   'bad-signature',
   'stale',
-  'unsupported',
   'handler-failed',
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
@@ -112,7 +111,6 @@ export class GossipPipeline {
     const parsed = parseGossipPayload(envelope.data);
     if (!parsed.ok) return 'malformed';
     const { payload } = parsed;
-    if (payload.type === 'fluxapprequest') return 'unsupported';
     const signerIp = payloadSignerIp(payload);
     const listed =
       signerIp === undefined ? directory.hasListedKey(envelope.pubKey) : directory.isListed(signerIp, envelope.pubKey);

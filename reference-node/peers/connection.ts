@@ -10,14 +10,20 @@ export class PeerConnection {
   readonly pubkey: string;
   /** Cleared on each ping, set by the pong: still clear at the next ping means dead. */
   alive = true;
+  /** performance.now() when the handshake completed. */
+  readonly connectedAt = performance.now();
+  /** performance.now() at which the peer says it started (its hello's uptime), else connectedAt. */
+  readonly peerUpSince: number;
 
   constructor({
     peer,
     direction,
     socket,
     pubkey,
-  }: { peer: string; direction: Direction; socket: WebSocket; pubkey: string }) {
+    uptimeMs,
+  }: { peer: string; direction: Direction; socket: WebSocket; pubkey: string; uptimeMs?: number }) {
     this.peer = peer;
+    this.peerUpSince = this.connectedAt - (uptimeMs ?? 0);
     this.direction = direction;
     this.socket = socket;
     this.pubkey = pubkey;
@@ -30,9 +36,10 @@ export class PeerConnection {
     return connectionKey(this.direction, this.peer);
   }
 
-  send(text: string): boolean {
+  /** A string goes as a text frame, bytes as a binary frame. */
+  send(frame: string | Uint8Array): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
-    this.socket.send(text);
+    this.socket.send(frame, { binary: typeof frame !== 'string' });
     return true;
   }
 }

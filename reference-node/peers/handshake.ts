@@ -19,14 +19,24 @@ export interface ListLookup {
   isListed(ip: string, pubkey: string): boolean;
 }
 
-export function createHello({ identity, now }: { identity: Identity; now: number }): HelloFrame {
+export function createHello({
+  identity,
+  now,
+  uptimeMs,
+}: {
+  identity: Identity;
+  now: number;
+  /** This node's uptime, told to the peer for its choice of sync peers. */
+  uptimeMs?: number;
+}): HelloFrame {
   const { host, port } = splitHostPort(identity.ip);
   const timestamp = now;
   const signature = signMessage({
     message: helloSignedString({ ip: host, port, timestamp }),
     privkeyHex: identity.privkeyHex,
   });
-  return { kind: 'hello', ip: host, port, pubKey: identity.pubkeyHex, timestamp, signature };
+  const hello: HelloFrame = { kind: 'hello', ip: host, port, pubKey: identity.pubkeyHex, timestamp, signature };
+  return uptimeMs === undefined ? hello : { ...hello, uptimeMs };
 }
 
 export type HelloCheck = { ok: true; peer: string } | { ok: false; reason: string };

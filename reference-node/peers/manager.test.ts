@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { type SignedBroadcast, signBroadcast } from '../../protocol/gossip/envelope.js';
 import { publicKeyFromPrivate } from '../../protocol/gossip/signing.js';
 import { encodePeerFrame, parsePeerFrame } from '../../protocol/gossip/wire.js';
 import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
@@ -37,6 +38,12 @@ afterEach(async () => {
 
 /** A manager that only accepts (no dialling), listing nodes 0..2 at ports 1000X except itself. */
 async function serve(regressions: ReadonlySet<RegressionName> = NO_REGRESSIONS) {
+  const syncRequests: { bytes: Uint8Array; peer: string }[] = [];
+  const syncResponses: { peer: string; peerPubkey: string; envelope: SignedBroadcast }[] = [];
+  let responded!: () => void;
+  const firstResponse = new Promise<void>((resolve) => {
+    responded = resolve;
+  });
   server = createServer();
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -55,22 +62,28 @@ async function serve(regressions: ReadonlySet<RegressionName> = NO_REGRESSIONS) 
       listChanged: new Signal(() => {}),
     },
     clock: systemClock,
-    tunables: { ...DEFAULT_TUNABLES, minOutboundPeers: 0, maxInboundPeers: 1, peerPingIntervalMs: 50 },
+    // The ping period also bounds the wait for a hello: long enough for a loaded test machine.
+    tunables: { ...DEFAULT_TUNABLES, minOutboundPeers: 0, maxInboundPeers: 1, peerPingIntervalMs: 250 },
     bus,
     logger,
     onBroadcast: () => {},
+    onSyncRequest: (input) => syncRequests.push(input),
+    onSyncResponse: (input) => {
+      syncResponses.push(input);
+      responded();
+    },
     regressions,
   });
   server.on('upgrade', (req, socket, head) => manager!.handleUpgrade(req, socket, head));
   manager.start();
-  return { url: `ws://127.0.0.1:${port}/ws/flux`, self, events, bus };
+  return { url: `ws://127.0.0.1:${port}/ws/flux`, self, events, bus, syncRequests, syncResponses, firstResponse };
 }
 
 /** Connects as `who` and sends its hello; a dead peer does not answer pings. */
 async function connectAs(
   url: string,
   who: Identity,
-  { dead = false }: { dead?: boolean } = {},
+  { dead = false, uptimeMs }: { dead?: boolean; uptimeMs?: number } = {},
 ): Promise<{ socket: WebSocket; closed: Promise<number> }> {
   const socket = new WebSocket(url, { autoPong: !dead });
   clients.push(socket);
@@ -79,7 +92,7 @@ async function connectAs(
     socket.once('open', () => resolve());
     socket.once('error', reject);
   });
-  socket.send(encodePeerFrame(createHello({ identity: who, now: Date.now() })));
+  socket.send(encodePeerFrame(createHello({ identity: who, now: Date.now(), ...(uptimeMs ? { uptimeMs } : {}) })));
   return { socket, closed };
 }
 
@@ -136,5 +149,61 @@ describe('PeerManager', () => {
     const removed = nextEvent(bus, 'peers:removed');
     await connectAs(url, identity(1, 10001), { dead: true });
     expect(JSON.parse((await removed).data).closeCode).not.toBe(1006);
+  });
+
+  it('hands binary frames on as raw bytes and syncResponse frames with the authenticated key', async () => {
+    const { url, bus, syncRequests, syncResponses, firstResponse } = await serve();
+    const added = nextEvent(bus, 'peers:added');
+    const peer = identity(1, 10001);
+    const { socket } = await connectAs(url, peer);
+    await added;
+    const bytes = Uint8Array.from([0x21, 0x00, 0x80, 0xff, 0xc3, 0x28]);
+    const envelope = signBroadcast({
+      data: { type: 'fluxapprunningsync', messages: [], done: true },
+      privkeyHex: peer.privkeyHex,
+      pubkeyHex: peer.pubkeyHex,
+      timestamp: Date.now(),
+    });
+    socket.send(bytes);
+    socket.send(encodePeerFrame({ kind: 'syncResponse', envelope }));
+    await firstResponse;
+    expect(syncRequests).toEqual([{ bytes: Buffer.from(bytes), peer: '127.0.0.1:10001' }]);
+    expect(syncResponses).toEqual([{ peer: '127.0.0.1:10001', peerPubkey: peer.pubkeyHex, envelope }]);
+  });
+
+  it('sendTo answers one peer in text or binary; discovery off drops peers (4005) and refuses new ones', async () => {
+    const { url, bus } = await serve();
+    const added = nextEvent(bus, 'peers:added');
+    const { socket, closed } = await connectAs(url, identity(1, 10001));
+    await added;
+    const received: { data: string; isBinary: boolean }[] = [];
+    const three = new Promise<void>((resolve) =>
+      socket.on('message', (data, isBinary) => {
+        received.push({ data: isBinary ? Buffer.from(data as Buffer).toString('hex') : data.toString(), isBinary });
+        if (received.length === 3) resolve();
+      }),
+    );
+    expect(manager!.sendTo('127.0.0.1:10001', '{"kind":"x"}')).toBe(true);
+    expect(manager!.sendTo('127.0.0.1:10001', Uint8Array.from([1, 2]))).toBe(true);
+    expect(manager!.sendTo('127.0.0.1:10002', 'nobody')).toBe(false);
+    await three;
+    expect(received.slice(1)).toEqual([
+      { data: '{"kind":"x"}', isBinary: false },
+      { data: '0102', isBinary: true },
+    ]);
+    manager!.setDiscovery(false);
+    expect(await closed).toBe(CLOSE_CODES.notConfirmed);
+    const again = await connectAs(url, identity(1, 10001));
+    expect(await again.closed).toBe(CLOSE_CODES.notConfirmed);
+    expect(manager!.stats.droppedUnconfirmed).toBe(1);
+  });
+
+  it('offers as sync peers those up long enough by their hello; a silent peer counts from the connection', async () => {
+    const { url, bus } = await serve();
+    const added = nextEvent(bus, 'peers:added');
+    await connectAs(url, identity(1, 10001), { uptimeMs: 3_600_000 });
+    await added;
+    expect(manager!.syncCandidates({ minUptimeMs: 3_000_000 })).toEqual(['127.0.0.1:10001']);
+    expect(manager!.syncCandidates({ minUptimeMs: 4_000_000 })).toEqual([]);
   });
 });

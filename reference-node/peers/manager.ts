@@ -3,17 +3,19 @@
  * to nodes of the deterministic list (at least `minOutboundPeers`, at most `maxInboundPeers` in).
  * Every connection starts with the signed hello exchange (handshake.ts); liveness is ping/pong and a
  * peer that misses a pong is terminated, not closed (field bug 19l). Lost outbound peers are
- * redialled with exponential backoff.
+ * redialled with exponential backoff. Binary frames (signed state-sync requests) and `syncResponse`
+ * frames are handed on as they are; `sendTo` answers one peer. While discovery is off (the node lost
+ * its confirmation, §9) every peer is dropped, nobody is dialled and inbound peers are refused.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import type { SignedBroadcast } from '../../protocol/gossip/envelope.js';
 import { encodePeerFrame, type HelloFrame, parsePeerFrame } from '../../protocol/gossip/wire.js';
 import type { RegressionName } from '../../protocol/regressions.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { Signal } from '../signal.js';
+import { Signal } from '../signal.js';
 import type { EventBus } from '../sse/event-bus.js';
 import { type PeriodicTask, startPeriodic } from '../timers.js';
 import type { Tunables } from '../tunables.js';
@@ -28,6 +30,7 @@ export const CLOSE_CODES = {
   duplicate: 4002,
   inboundFull: 4003,
   delisted: 4004,
+  notConfirmed: 4005,
   tryAgainLater: 1013,
 } as const;
 
@@ -59,20 +62,27 @@ export interface PeerManagerOptions {
   logger: Logger;
   /** A signed broadcast arrived from an authenticated peer. */
   onBroadcast(envelope: SignedBroadcast, fromPeer: string): void;
-  /** The connection count reached appSyncPeerThreshold (FluxOS then announces its apps). */
-  onThresholdReached?(): void;
+  /** A binary frame (a §7 sync request) from an authenticated peer; absent: counted and ignored. */
+  onSyncRequest?(input: { bytes: Uint8Array; peer: string }): void;
+  /** A `syncResponse` frame; `peerPubkey` is the key the peer authenticated with. */
+  onSyncResponse?(input: { peer: string; peerPubkey: string; envelope: SignedBroadcast }): void;
   /** dead-peer-close (bug 19l): dead peers get a close handshake (~30 s) instead of terminate. */
   regressions: ReadonlySet<RegressionName>;
 }
 
 export interface PeerStats {
   handshakesRejected: number;
+  /** Text frames that are not JSON or not a known frame. */
   framesRejected: number;
+  /** Frames over the size limit: the socket is closed (1009) by the WebSocket library. */
+  framesOversized: number;
   binaryFramesIgnored: number;
   deadPeersTerminated: number;
+  /** Connections closed because discovery was switched off (confirmation lost). */
+  droppedUnconfirmed: number;
 }
 
-const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
 const SHUTDOWN_GRACE_MS = 1_000;
 
 export class PeerManager {
@@ -84,10 +94,17 @@ export class PeerManager {
   readonly #stats: PeerStats = {
     handshakesRejected: 0,
     framesRejected: 0,
+    framesOversized: 0,
     binaryFramesIgnored: 0,
     deadPeersTerminated: 0,
+    droppedUnconfirmed: 0,
   };
+  /** The connection count after every change (the orchestrator's peerCount input). */
+  readonly peerCount: Signal<number>;
+  /** performance.now() when this manager (the node) started: the uptime told in our hellos. */
+  readonly #startedAt = performance.now();
   #thresholdReached = false;
+  #discovery = true;
   #maintainer: PeriodicTask | undefined;
   #heartbeat: PeriodicTask | undefined;
   #offListChanged: (() => void) | undefined;
@@ -99,6 +116,7 @@ export class PeerManager {
       minMs: options.tunables.peerReconnectMinMs,
       maxMs: options.tunables.peerReconnectMaxMs,
     });
+    this.peerCount = new Signal((error) => options.logger.error('peerCount listener failed', { error }));
   }
 
   get stats(): Readonly<PeerStats> {
@@ -118,6 +136,44 @@ export class PeerManager {
   /** Authenticated peers, once each whatever the number of connections to them. */
   connectedPeers(): string[] {
     return [...new Set([...this.#connections.values()].map((connection) => connection.peer))];
+  }
+
+  /**
+   * Peers fit to serve state sync (§8): they answered the last ping and have been up at least
+   * `minUptimeMs` by their hello (a peer that told nothing counts from the connection).
+   */
+  syncCandidates({ minUptimeMs }: { minUptimeMs: number }): string[] {
+    const now = performance.now();
+    const fit = [...this.#connections.values()].filter(
+      (connection) => connection.alive && now - connection.peerUpSince >= minUptimeMs,
+    );
+    return [...new Set(fit.map((connection) => connection.peer))];
+  }
+
+  /** Sends one frame to one peer (over our outbound connection when there are two); false if not connected. */
+  sendTo(peer: string, frame: string | Uint8Array): boolean {
+    const ordered = [...this.#connections.values()]
+      .filter((connection) => connection.peer === peer)
+      .sort((a, b) => directionRank(a) - directionRank(b));
+    return ordered.some((connection) => connection.send(frame));
+  }
+
+  get discovery(): boolean {
+    return this.#discovery;
+  }
+
+  /** Off: drops every peer, stops dialling and refuses inbound peers until switched on again. */
+  setDiscovery(enabled: boolean): void {
+    if (this.#discovery === enabled) return;
+    this.#discovery = enabled;
+    if (enabled) {
+      this.#maintainer?.trigger();
+      return;
+    }
+    for (const connection of this.#connections.values()) {
+      this.#stats.droppedUnconfirmed += 1;
+      connection.socket.close(CLOSE_CODES.notConfirmed, 'node not confirmed');
+    }
   }
 
   start(): void {
@@ -170,6 +226,10 @@ export class PeerManager {
         ws.close(CLOSE_CODES.tryAgainLater, 'node list not loaded yet');
         return;
       }
+      if (!this.#discovery) {
+        ws.close(CLOSE_CODES.notConfirmed, 'node not confirmed');
+        return;
+      }
       const remoteHost = normalizeRemoteAddress(req.socket.remoteAddress);
       this.#awaitHello(ws, 'inbound', (hello) => this.#check(hello, { remoteHost }))
         .then((accepted) => {
@@ -186,7 +246,8 @@ export class PeerManager {
   }
 
   #hello(): HelloFrame {
-    return createHello({ identity: this.#options.identity, now: this.#options.clock.now() });
+    const uptimeMs = Math.round(performance.now() - this.#startedAt);
+    return createHello({ identity: this.#options.identity, now: this.#options.clock.now(), uptimeMs });
   }
 
   #check(hello: HelloFrame, where: { remoteHost?: string; expectedPeer?: string }): HelloCheck {
@@ -206,7 +267,7 @@ export class PeerManager {
     ws: WebSocket,
     direction: Direction,
     check: (hello: HelloFrame) => HelloCheck,
-  ): Promise<{ peer: string; pubkey: string } | undefined> {
+  ): Promise<{ peer: string; pubkey: string; uptimeMs?: number } | undefined> {
     return new Promise((resolve) => {
       const reject = (reason: string): void => {
         this.#stats.handshakesRejected += 1;
@@ -227,7 +288,12 @@ export class PeerManager {
         if (parsed.frame.kind !== 'hello') return reject('first frame is not a hello');
         const verdict = check(parsed.frame);
         if (!verdict.ok) return reject(verdict.reason);
-        resolve({ peer: verdict.peer, pubkey: parsed.frame.pubKey.toLowerCase() });
+        const { uptimeMs } = parsed.frame;
+        resolve({
+          peer: verdict.peer,
+          pubkey: parsed.frame.pubKey.toLowerCase(),
+          ...(uptimeMs === undefined ? {} : { uptimeMs }),
+        });
       });
     });
   }
@@ -242,10 +308,17 @@ export class PeerManager {
       socket.close(CLOSE_CODES.duplicate, 'already connected');
       return;
     }
+    if (!this.#discovery) {
+      socket.close(CLOSE_CODES.notConfirmed, 'node not confirmed');
+      return;
+    }
     this.#connections.set(connection.key, connection);
     if (connection.direction === 'outbound') this.#backoff.succeeded(connection.peer);
-    socket.on('message', (data, isBinary) => this.#receive(connection, data.toString(), isBinary));
-    socket.on('error', (error) => this.#options.logger.debug('peer socket error', { peer: connection.peer, error }));
+    socket.on('message', (data, isBinary) => this.#receive(connection, data, isBinary));
+    socket.on('error', (error: Error & { code?: string }) => {
+      if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') this.#stats.framesOversized += 1;
+      this.#options.logger.debug('peer socket error', { peer: connection.peer, error });
+    });
     socket.once('close', (code) => this.#unregister(connection, code));
     this.#publishChange('peers:added', connection, undefined);
   }
@@ -258,19 +331,25 @@ export class PeerManager {
     if (!this.#stopped) this.#maintainer?.trigger();
   }
 
-  #receive(connection: PeerConnection, text: string, isBinary: boolean): void {
+  #receive(connection: PeerConnection, data: RawData, isBinary: boolean): void {
+    const { peer } = connection;
     if (isBinary) {
-      // Binary frames carry §7 state-sync requests, which this node does not serve yet.
-      this.#stats.binaryFramesIgnored += 1;
+      // Binary frames carry §7 state-sync requests: raw bytes, a text decode would corrupt them.
+      if (this.#options.onSyncRequest) this.#options.onSyncRequest({ bytes: rawBytes(data), peer });
+      else this.#stats.binaryFramesIgnored += 1;
       return;
     }
-    const parsed = parsePeerFrame(text);
+    const parsed = parsePeerFrame(rawBytes(data).toString());
     if (!parsed.ok) {
       this.#stats.framesRejected += 1;
-      this.#options.logger.debug('malformed peer frame', { peer: connection.peer, error: parsed.error });
+      this.#options.logger.debug('malformed peer frame', { peer, error: parsed.error });
       return;
     }
-    if (parsed.frame.kind === 'broadcast') this.#options.onBroadcast(parsed.frame.envelope, connection.peer);
+    const { frame } = parsed;
+    if (frame.kind === 'broadcast') this.#options.onBroadcast(frame.envelope, peer);
+    else if (frame.kind === 'syncResponse') {
+      this.#options.onSyncResponse?.({ peer, peerPubkey: connection.pubkey, envelope: frame.envelope });
+    }
   }
 
   #publishChange(
@@ -284,6 +363,7 @@ export class PeerManager {
     if (name === 'peers:added') this.#options.bus.publish('peers:added', base);
     else this.#options.bus.publish('peers:removed', { ...base, closeCode: closeCode ?? null });
     this.#checkThreshold(counts.total);
+    this.peerCount.emit(counts.total);
   }
 
   #checkThreshold(count: number): void {
@@ -291,7 +371,6 @@ export class PeerManager {
     if (!this.#thresholdReached && count >= appSyncPeerThreshold) {
       this.#thresholdReached = true;
       this.#options.bus.publish('peers:thresholdReached', { count, threshold: appSyncPeerThreshold });
-      this.#options.onThresholdReached?.();
     } else if (this.#thresholdReached && count < appSyncDegradedThreshold) {
       this.#thresholdReached = false;
       this.#options.bus.publish('peers:belowThreshold', { count, threshold: appSyncDegradedThreshold });
@@ -299,7 +378,7 @@ export class PeerManager {
   }
 
   #maintain(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || !this.#discovery) return;
     this.#dropDelisted();
     const { minOutboundPeers } = this.#options.tunables;
     const now = performance.now();
@@ -372,6 +451,13 @@ export class PeerManager {
       connection.socket.ping();
     }
   }
+}
+
+/** ws hands a message as a Buffer, an ArrayBuffer or fragments; always one Buffer here. */
+function rawBytes(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 function closeWithin(socket: WebSocket, graceMs: number): Promise<void> {

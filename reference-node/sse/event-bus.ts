@@ -3,7 +3,7 @@
  * process epoch, kept in a ring buffer for `Last-Event-ID` replay. Disabled (no test event stream)
  * means `publish` is a no-op, as in FluxOS.
  */
-import { FLUX_EVENTS, type FluxEventName, type FluxEventPayload } from '../../protocol/events.js';
+import { FLUX_EVENTS, type FluxEvent, type FluxEventName, type FluxEventPayload } from '../../protocol/events.js';
 import { formatZodError } from '../../protocol/validation.js';
 import { formatEventId, parseEventId } from './event-ids.js';
 import { RingBuffer } from './ring-buffer.js';
@@ -54,6 +54,12 @@ export class EventBus {
     const event: BusEvent = { id: formatEventId(this.epoch, this.#counter), name, data: JSON.stringify(payload) };
     this.#buffer.push(event);
     for (const listener of this.#listeners) listener(event);
+  }
+
+  /** One `{name, data}` event as the pure modules (orchestrator, confirmation) return them. */
+  publishEvent(event: FluxEvent): void {
+    // The union pairs each name with its payload; publish's generic cannot see that pairing.
+    this.publish(event.name, event.data as FluxEventPayload<typeof event.name>);
   }
 
   subscribe(listener: Listener): () => void {

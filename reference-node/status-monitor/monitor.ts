@@ -43,15 +43,26 @@ export const httpStatusProbe: StatusProbe = async (ip, { timeoutMs }) => {
   }
 };
 
+export interface MonitorStats {
+  runs: number;
+  probed: number;
+  evicted: number;
+}
+
 export class NodeStatusMonitor {
   readonly #options: NodeStatusMonitorOptions;
   readonly #probe: StatusProbe;
+  readonly #stats: MonitorStats = { runs: 0, probed: 0, evicted: 0 };
   #task: PeriodicTask | undefined;
   #inFlight: Promise<unknown> | undefined;
 
   constructor(options: NodeStatusMonitorOptions) {
     this.#options = options;
     this.#probe = options.probe ?? httpStatusProbe;
+  }
+
+  get stats(): MonitorStats {
+    return { ...this.#stats };
   }
 
   start(): void {
@@ -90,6 +101,9 @@ export class NodeStatusMonitor {
       await cache.deleteByIp(ip);
       evicted.push(ip);
     }
+    this.#stats.runs += 1;
+    this.#stats.probed += unlisted.length;
+    this.#stats.evicted += evicted.length;
     return { probed: unlisted, evicted };
   }
 }

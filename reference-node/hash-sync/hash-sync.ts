@@ -1,0 +1,137 @@
+/**
+ * A minimal `syncMissingHashes` (fluxos-node.md §6) for the orchestrator's hash-sync step: hashes
+ * found on chain without a held body are first resolved from local messages, then asked for once
+ * with signed `fluxapprequest` v2 messages (at most hashRequestMaxHashes each) sent to up to
+ * targetedSyncPeersPerRound connected peers; answers come back as app-message gossip and promote
+ * the hash. The wait ends when every hash resolved or at `count × hashResolutionPerHashMs +
+ * hashResolutionBaseMs`. What is still missing is reported in `hashSync:complete` and left for the
+ * block-driven rechecks. Not modelled: the bulk download, further rounds, the ephemeral peers and the
+ * per-hash retry backoff (docs/node-contract.md §10).
+ */
+import { signBroadcast } from '../../protocol/gossip/envelope.js';
+import type { AppHashRequest } from '../../protocol/gossip/messages.js';
+import { encodePeerFrame } from '../../protocol/gossip/wire.js';
+import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
+import type { AppMessageStore } from '../apps/message-store.js';
+import type { Clock } from '../clock.js';
+import type { Identity } from '../peers/handshake.js';
+import { shuffled } from '../shuffled.js';
+import type { EventBus } from '../sse/event-bus.js';
+import type { Tunables } from '../tunables.js';
+
+export type HashSyncTunables = Pick<
+  Tunables,
+  'hashRequestMaxHashes' | 'targetedSyncPeersPerRound' | 'hashResolutionPerHashMs' | 'hashResolutionBaseMs'
+>;
+
+export interface HashSyncPeers {
+  connectedPeers(): string[];
+  sendTo(peer: string, frame: string | Uint8Array): boolean;
+}
+
+export interface HashSyncOptions {
+  identity: Identity;
+  clock: Clock;
+  tunables: HashSyncTunables;
+  messages: Pick<AppMessageStore, 'missingHashes' | 'onHashesFound' | 'specStored'>;
+  peers(): HashSyncPeers | undefined;
+  bus: Pick<EventBus, 'publish'>;
+  /** hash-request-over-500 (bug 14): every missing hash in one request, which responders refuse. */
+  regressions?: ReadonlySet<RegressionName>;
+  random?: () => number;
+}
+
+export interface HashSyncStats {
+  runs: number;
+  requestsSent: number;
+  lastMissing: number | null;
+}
+
+export class HashSync {
+  readonly #options: HashSyncOptions;
+  readonly #stats: HashSyncStats = { runs: 0, requestsSent: 0, lastMissing: null };
+  #stopped = false;
+  readonly #wakeOnStop = new Set<() => void>();
+
+  constructor(options: HashSyncOptions) {
+    this.#options = options;
+  }
+
+  get stats(): HashSyncStats {
+    return { ...this.#stats };
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    for (const wake of this.#wakeOnStop) wake();
+  }
+
+  /** One attempt; publishes `hashSync:complete {attempt, missing}`. Throws if the store fails. */
+  async run(attempt: number): Promise<void> {
+    const { messages, bus } = this.#options;
+    this.#stats.runs += 1;
+    let missing = await messages.missingHashes();
+    if (missing.length > 0) {
+      await messages.onHashesFound(missing);
+      missing = await messages.missingHashes();
+    }
+    if (missing.length > 0 && !this.#stopped) {
+      await this.#askAndWait(missing);
+      missing = await messages.missingHashes();
+    }
+    this.#stats.lastMissing = missing.length;
+    bus.publish('hashSync:complete', { attempt, missing: missing.length });
+  }
+
+  /** Sends the requests; returns how many peers were asked. */
+  #request(missing: readonly string[]): number {
+    const { identity, clock, tunables } = this.#options;
+    const peers = this.#options.peers();
+    if (!peers) return 0;
+    const chosen = shuffled(peers.connectedPeers(), this.#options.random).slice(0, tunables.targetedSyncPeersPerRound);
+    // Bug 14: the request once carried every missing hash; peers refuse more than 500.
+    const oversize = (this.#options.regressions ?? NO_REGRESSIONS).has('hash-request-over-500');
+    const perRequest = oversize ? missing.length : tunables.hashRequestMaxHashes;
+    for (let at = 0; at < missing.length; at += perRequest) {
+      const data: AppHashRequest = {
+        type: 'fluxapprequest',
+        version: 2,
+        hashes: missing.slice(at, at + perRequest),
+      };
+      const envelope = signBroadcast({
+        data,
+        privkeyHex: identity.privkeyHex,
+        pubkeyHex: identity.pubkeyHex,
+        timestamp: clock.now(),
+      });
+      const frame = encodePeerFrame({ kind: 'broadcast', envelope });
+      for (const peer of chosen) if (peers.sendTo(peer, frame)) this.#stats.requestsSent += 1;
+    }
+    return chosen.length;
+  }
+
+  /**
+   * Listens for promotions first, then asks: waits until every hash is promoted, the deadline
+   * passes or the node stops (at once when no peer could be asked).
+   */
+  #askAndWait(missing: readonly string[]): Promise<void> {
+    const { tunables, messages } = this.#options;
+    const pending = new Set(missing);
+    const deadlineMs = missing.length * tunables.hashResolutionPerHashMs + tunables.hashResolutionBaseMs;
+    return new Promise((resolve) => {
+      const finish = (): void => {
+        clearTimeout(timer);
+        off();
+        this.#wakeOnStop.delete(finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, deadlineMs);
+      const off = messages.specStored.on((spec) => {
+        pending.delete(spec.hash);
+        if (pending.size === 0) finish();
+      });
+      this.#wakeOnStop.add(finish);
+      if (this.#request(missing) === 0) finish();
+    });
+  }
+}
