@@ -16,6 +16,14 @@ afterAll(async () => {
 });
 
 describe('a 16-node network boots', () => {
+  it('all 16 nodes reach READY', async () => {
+    await network.waitFor({
+      event: 'orchestrator:stateChanged',
+      predicate: (payload) => (payload as { to: string }).to === 'READY',
+      timeoutMs: 120_000,
+    });
+  });
+
   it('every node peers with at least the configured minimum', async () => {
     const reached = await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: 60_000 });
     for (const entry of reached.values()) {

@@ -50,7 +50,7 @@ export function composeFile(options: ComposeOptions): string {
     services[`node${index}`] = {
       image: options.images.node,
       command: NODE_COMMAND,
-      environment: nodeEnvironment({ index, plan }),
+      environment: nodeEnvironment({ index, plan, size: options.nodes }),
       depends_on: ['daemon', `db${index}`],
       cap_add: ['NET_ADMIN'],
       stop_grace_period: '15s',

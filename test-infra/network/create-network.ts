@@ -222,6 +222,7 @@ function createMachine(args: {
   const env = nodeEnvironment({
     index,
     plan,
+    size: options.nodes ?? 16,
     timeScale: options.timeScale,
     tunables: options.tunables,
     regressions: override.regressions,

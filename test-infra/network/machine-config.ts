@@ -22,9 +22,28 @@ export const NODE_COMMAND = ['node', 'dist/reference-node/main.js'];
 export const MANIFEST_PATH_IN_DAEMON = '/fluxnet/manifest.json';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
+/**
+ * Count tunables sized to the network, under any the caller sets. Production values hold for 16
+ * nodes; smaller networks lower the peer and sync counts to what they can reach. Sync peers need no
+ * minimum uptime: in a freshly started network no node has FluxOS's 125 minutes (75 s scaled) yet,
+ * and without eligible sync peers a node could only reach READY through the 250-block timer.
+ */
+export function networkSizedTunables(size: number): Record<string, number> {
+  const peers = Math.max(1, size - 1);
+  return {
+    syncPeerMinUptimeMs: 0,
+    appSyncPeerThreshold: Math.min(12, peers),
+    appSyncDegradedThreshold: Math.min(4, Math.max(1, Math.floor(peers / 3))),
+    syncPeerCount: Math.min(3, peers),
+    minSyncCompletions: Math.min(3, peers),
+  };
+}
+
 export interface NodeEnvironmentOptions {
   index: number;
   plan: AddressPlan;
+  /** Machines in the network (sizes the count tunables). */
+  size: number;
   timeScale?: number;
   tunables?: Record<string, number>;
   regressions?: readonly string[];
@@ -45,7 +64,7 @@ export function nodeEnvironment(options: NodeEnvironmentOptions): Record<string,
     FLUXNET_DAEMON_ZMQ: daemon.zmq,
     FLUXNET_TEST_EVENT_STREAM: '1',
     FLUXNET_TIME_SCALE: String(options.timeScale ?? DEFAULT_TIME_SCALE),
-    ...(options.tunables ? { FLUXNET_TUNABLES: JSON.stringify(options.tunables) } : {}),
+    FLUXNET_TUNABLES: JSON.stringify({ ...networkSizedTunables(options.size), ...options.tunables }),
     ...(options.regressions?.length ? { FLUXNET_REGRESSIONS: options.regressions.join(',') } : {}),
     ...options.env,
   };
