@@ -109,8 +109,9 @@ function isDurationKey(key: string): boolean {
 }
 
 /**
- * Transport liveness timers compress only down to a floor: a 300 ms ping deadline or a 100 ms HTTP
- * timeout on a loaded 2-core host would turn a slow peer into a dead one, a fault nobody injected.
+ * Transport and waiting timers compress only down to a floor: a 300 ms ping deadline, a 100 ms HTTP
+ * timeout or a 1.2 s window for sync answers on a loaded 2-core host would turn a slow peer into a
+ * dead one, a fault nobody injected.
  */
 export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
   peerPingIntervalMs: 2_000,
@@ -119,6 +120,11 @@ export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
   evictionProbeTimeoutMs: 2_000,
   permanentMessagesTimeoutMs: 5_000,
   sseKeepaliveMs: 1_000,
+  // Waiting on other processes: a sync response, a request in flight, a boot gate.
+  syncFlagClearMs: 15_000,
+  syncRequestToleranceMs: 15_000,
+  bootDaemonWaitMs: 30_000,
+  bootDbReadyWaitMs: 30_000,
 };
 
 /**
