@@ -586,6 +586,8 @@ async function assemble({
       orchestrator.send({ kind: 'nodeListLoaded' });
       peers.start();
       statusMonitor.start();
+      // A boot that settled before the list loaded (step 2 decides at once) found nothing to place.
+      void spawner.reconcile().catch((error: unknown) => logger.warn('placement failed', { error }));
     })
     .catch((error: unknown) => logger.error('boot after daemon ready failed', { error }));
   const booting = runBoot({ ctx, stores, daemon, network, boot, signal: bootAbort.signal });

@@ -10,6 +10,7 @@ import { startRunsDashboard } from '../report/runs-dashboard.js';
 import { collectConvergence, formatConvergenceTable } from './e2e-summary.js';
 import { runNode } from './node-command.js';
 import { runInherited } from './run-command.js';
+import { mutationCommand, scenarioCommand } from './scenario-command.js';
 import { printStatus } from './status.js';
 import { UsageError } from './usage-error.js';
 
@@ -23,6 +24,11 @@ Commands:
                                                 --ui serves a live dashboard of the nodes (kept until Ctrl-C)
   report <run-dir>                              write <run-dir>/report.html from its history.jsonl
   up [--nodes N] [--seed S]                     bring up a network and keep it until Ctrl-C
+  scenario <file> [--seed S] [--with-regression NAME]
+                                                run one scenario file (docs/scenarios.md); --with-regression
+                                                runs every node with that field-bug toggle
+  mutation <file> [--seed S]                    run a field-bug scenario on the fixed node, then with its
+                                                catches toggle on: caught or not
   images                                        build the local images (base, database, node)
   down                                          remove every container/network/volume fluxnet created
   status                                        list running nodes with orchestrator state, tip height, peers
@@ -134,6 +140,10 @@ export async function runCli(argv: string[]): Promise<number> {
         return await e2e(rest);
       case 'up':
         return await up(rest);
+      case 'scenario':
+        return await scenarioCommand(rest, { ensureEngine });
+      case 'mutation':
+        return await mutationCommand(rest, { ensureEngine });
       case 'images':
         await ensureEngine();
         await ensureImages({ log: (line) => process.stdout.write(`[images] ${line}\n`) });

@@ -27,17 +27,26 @@ export interface RegisterAppOptions {
   owner?: number;
   /** The node that receives the signed registration and gossips it. */
   viaNode?: number;
+  /**
+   * The nodes that must hear the registration and store the spec; default every live node. Under a
+   * partition only the sender's side can.
+   */
+  nodes?: readonly number[];
+  /** Mine the registration's block on this daemon view group only (a fork's side); default every group. */
+  mineGroup?: number;
   timeoutMs?: number;
 }
 
+type PostOptions = Omit<RegisterAppOptions, 'mineGroup'>;
+
+const isMessage = (message: AppMessage) => (payload: unknown) => (payload as { hash?: string }).hash === message.hash;
+
 /**
- * Registers an app the way a user does: a signed registration posted to one node, gossiped to all,
- * its hash put on chain by the daemon stub in the next block. Resolves when every live node has
- * stored the spec (`app:specStored`).
+ * The first half of a registration: a signed registration posted to one node and gossiped; resolves
+ * once the `nodes` heard it (`network:appmessage`). Nothing is on chain yet.
  */
-export async function registerApp(network: FluxNetwork, options: RegisterAppOptions): Promise<AppMessage> {
+export async function postRegistration(network: FluxNetwork, options: PostOptions): Promise<AppMessage> {
   const owner = fixtureOwner(options.owner ?? 0);
-  const timeoutMs = options.timeoutMs ?? 30_000;
   const message = signAppMessage({
     type: 'fluxappregister',
     version: 1,
@@ -65,10 +74,49 @@ export async function registerApp(network: FluxNetwork, options: RegisterAppOpti
       `registerApp ${options.name}: node ${via.index} answered ${response.status} ${await response.text()}`,
     );
   }
-  const isOurs = (payload: unknown) => (payload as { hash?: string }).hash === message.hash;
-  await network.waitFor({ event: 'network:appmessage', predicate: isOurs, timeoutMs, since });
-  await network.daemon.queueAppMessage({ hash: message.hash });
-  await network.daemon.mine({ blocks: 1 });
-  await network.waitFor({ event: 'app:specStored', predicate: isOurs, timeoutMs, since });
+  await network.waitFor({
+    event: 'network:appmessage',
+    predicate: isMessage(message),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    since,
+    ...(options.nodes ? { nodes: options.nodes } : {}),
+  });
+  return message;
+}
+
+/**
+ * The second half: the registration's hash put on chain by the daemon stub in the next block (of
+ * `mineGroup` only, when given); resolves once the `nodes` stored the spec (`app:specStored`).
+ */
+export async function mineRegistration(
+  network: FluxNetwork,
+  options: { message: AppMessage; nodes?: readonly number[]; mineGroup?: number; timeoutMs?: number },
+): Promise<void> {
+  const since = network.history.now();
+  await network.daemon.queueAppMessage({ hash: options.message.hash });
+  await network.daemon.mine({ blocks: 1, ...(options.mineGroup === undefined ? {} : { group: options.mineGroup }) });
+  await network.waitFor({
+    event: 'app:specStored',
+    predicate: isMessage(options.message),
+    timeoutMs: options.timeoutMs ?? 30_000,
+    since,
+    ...(options.nodes ? { nodes: options.nodes } : {}),
+  });
+}
+
+/**
+ * Registers an app the way a user does: a signed registration posted to one node, gossiped to all,
+ * its hash put on chain by the daemon stub in the next block. Resolves when every live node (or
+ * every one of `nodes`) has stored the spec (`app:specStored`).
+ */
+export async function registerApp(network: FluxNetwork, options: RegisterAppOptions): Promise<AppMessage> {
+  const { mineGroup, ...post } = options;
+  const message = await postRegistration(network, post);
+  await mineRegistration(network, {
+    message,
+    ...(options.nodes ? { nodes: options.nodes } : {}),
+    ...(mineGroup === undefined ? {} : { mineGroup }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+  });
   return message;
 }

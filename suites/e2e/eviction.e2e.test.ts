@@ -1,0 +1,200 @@
+/**
+ * Eviction (fluxos-node.md §4.1, §9): the daemon stub drops an app host from the deterministic list
+ * (expired, or its collateral spent). Every other node's status monitor, on its next pass, finds the
+ * host's IP in its cache but not in the list, probes it (`/daemon/getfluxnodestatus`: no longer
+ * CONFIRMED) and evicts it: a local `evicted` event, its rows deleted. Placement moves its apps to
+ * the next node of the list.
+ *
+ * The evicted node keeps running but is no member any more: its own confirmation drops, so it drops
+ * its peers and stops messaging (§9). It is isolated by that, and left out of the convergence.
+ *
+ * Bound per node: the list change is seen within a daemon poll of the block, the monitor passes
+ * within one nodeStatusIntervalMs, its probe answers within evictionProbeTimeoutMs; plus scheduling
+ * slack for a loaded 2-core host.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tunables } from '../../reference-node/tunables.js';
+import { converged } from '../../test-infra/check/index.js';
+import { registerApp } from '../../test-infra/harness/apps.js';
+import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { runSeed } from '../../test-infra/harness/seed.js';
+import type { EvictionKind } from '../../test-infra/nemesis/evict.js';
+import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import { CHAOS_TUNABLES, hostsOf, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
+import { reportConverged } from './profile.js';
+
+const NODES = 16;
+const APP = 'evictweb';
+const INSTANCES = 2;
+const SCHEDULING_SLACK_MS = 5_000;
+/** Generous: a loaded 2-core host runs 32 containers. */
+const CONVERGE_WITHIN_MS = 90_000;
+const EVENT_TIMEOUT_MS = 60_000;
+
+let network: FluxNetwork;
+let nemesis: Nemesis;
+let tunables: Tunables;
+let appHash: string;
+let hosts: number[];
+/** Nodes evicted by earlier tests: no longer members, left out of every comparison. */
+const evicted: number[] = [];
+
+beforeAll(async () => {
+  network = await createNetwork({ name: 'eviction', nodes: NODES, seed: runSeed(), tunables: CHAOS_TUNABLES });
+  tunables = networkTunables({ timeScale: network.timeScale, overrides: CHAOS_TUNABLES });
+  nemesis = new Nemesis({ network });
+  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  const registered = network.history.now();
+  appHash = (await registerApp(network, { name: APP, instances: INSTANCES })).hash;
+  hosts = await hostsOf(network, {
+    hash: appHash,
+    instances: INSTANCES,
+    since: registered,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  reportConverged({
+    suite: 'eviction',
+    label: 'app hosted',
+    result: await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'eviction: app hosted' }),
+  });
+});
+
+afterAll(async () => {
+  await nemesis?.healAll().catch(() => undefined);
+  nemesis?.close();
+  await network?.teardown();
+});
+
+function members(): number[] {
+  return network.liveIndexes().filter((node) => !evicted.includes(node));
+}
+
+/** Evicts `victim` from the list in one mined block; resolves to the wall time just before it was mined. */
+async function evictFromList(victim: number, kind: Exclude<EvictionKind, 'lapse'>): Promise<{ minedAt: number }> {
+  if (kind === 'expire') await nemesis.evict.expire({ nodes: [victim], mine: false });
+  else await nemesis.evict.remove({ nodes: [victim], mine: false });
+  const since = network.history.now();
+  const minedAt = Date.now();
+  const { blocks } = await network.daemon.mine({ blocks: 1 });
+  const height = Math.max(...blocks.map((block) => block.height));
+  await network.waitFor({
+    event: 'block:processed',
+    predicate: (payload) => (payload as { height: number }).height >= height,
+    nodes: members(),
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  return { minedAt };
+}
+
+async function evictsEverywhere(victim: number, kind: Exclude<EvictionKind, 'lapse'>): Promise<void> {
+  const victimIp = network.node(victim).listedIp;
+  const others = members().filter((node) => node !== victim);
+  for (const node of others) {
+    expect(await locationIps(network, { node, app: APP }), `node ${node} locates ${APP} on node ${victim}`).toContain(
+      victimIp,
+    );
+  }
+  const since = network.history.now();
+  const { minedAt } = await evictFromList(victim, kind);
+
+  // The victim itself: no longer CONFIRMED, so it may not send messages and drops its peers.
+  await network.waitFor({
+    event: 'confirmation:changed',
+    predicate: (payload) => (payload as { confirmed: boolean }).confirmed === false,
+    nodes: [victim],
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  evicted.push(victim);
+
+  const bound = tunables.daemonPollMs + tunables.nodeStatusIntervalMs + tunables.evictionProbeTimeoutMs;
+  const result = await converged({
+    label: `eviction (${kind}): node ${victim} evicted everywhere`,
+    history: network.history,
+    within: bound + CONVERGE_WITHIN_MS,
+    checks: [
+      async () => {
+        const lagging = (await readStates(network, others)).filter(
+          ({ state }) =>
+            !state.events.some((event) => event.type === 'evicted' && event.ip === victimIp) ||
+            state.locations.some((row) => row.ip === victimIp),
+        );
+        return {
+          name: 'victim-evicted',
+          ok: lagging.length === 0,
+          summary: `${lagging.length} of ${others.length} nodes have not evicted node ${victim}`,
+          diff: lagging.map(({ node }) => `node ${node}: no evicted event for ${victimIp}, or rows of it left`),
+        };
+      },
+      async () => {
+        const { peers } = await network.node(victim).apiGet<{ peers: { connected: string[] } }>('/flux/stats');
+        return {
+          name: 'victim-isolated',
+          ok: peers.connected.length === 0,
+          summary: `node ${victim} is connected to ${peers.connected.length} peers`,
+          diff: peers.connected.map((peer) => `node ${victim} still connected to ${peer}`),
+        };
+      },
+    ],
+  });
+  reportConverged({ suite: 'eviction', label: `${kind} of node ${victim}`, result });
+
+  const lags: number[] = [];
+  for (const { node, state } of await readStates(network, others)) {
+    const event = state.events.find((doc) => doc.type === 'evicted' && doc.ip === victimIp);
+    if (event?.type !== 'evicted') throw new Error(`node ${node}: the eviction of ${victimIp} is gone again`);
+    const lag = event.createdAt - minedAt;
+    lags.push(lag);
+    expect(lag, `node ${node} evicted only after the list changed`).toBeGreaterThanOrEqual(0);
+    expect(lag, `node ${node} evicted within a monitor period of the list change`).toBeLessThanOrEqual(
+      bound + SCHEDULING_SLACK_MS,
+    );
+  }
+  process.stdout.write(
+    `[eviction] ${kind}: evicted ${Math.min(...lags)}..${Math.max(...lags)} ms after the block (bound ${bound} ms + ${SCHEDULING_SLACK_MS} ms slack)\n`,
+  );
+
+  // Placement moves the app to the next node of the list, which announces it.
+  const moved = await network.waitFor({
+    event: 'app:running',
+    predicate: runsApp(appHash),
+    nodes: others.filter((node) => !hosts.includes(node)),
+    quorum: 1,
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  const newHost = [...moved.keys()][0]!;
+  hosts = [...hosts.filter((node) => node !== victim), newHost];
+  await network.waitFor({
+    event: 'network:apprunning',
+    predicate: (payload) =>
+      (payload as { ip: string }).ip === network.node(newHost).listedIp && runsApp(appHash)(payload),
+    nodes: others.filter((node) => node !== newHost),
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  const after = await expectConverged(network, {
+    within: CONVERGE_WITHIN_MS,
+    label: `eviction (${kind}): members converged`,
+    nodes: others,
+  });
+  reportConverged({ suite: 'eviction', label: `${kind}: members converged`, result: after });
+  const expected = hosts.map((node) => network.node(node).listedIp).sort();
+  for (const node of others) {
+    expect(await locationIps(network, { node, app: APP }), `node ${node} locates ${APP} on the new hosts`).toEqual(
+      expected,
+    );
+  }
+}
+
+describe('eviction of an app host from the deterministic list', () => {
+  it('an expired host is evicted by every other node within a monitor period; its app moves', async () => {
+    await evictsEverywhere(hosts[0]!, 'expire');
+  });
+
+  it('a host whose collateral is spent is evicted the same way', async () => {
+    await evictsEverywhere(hosts[0]!, 'remove');
+  });
+});
