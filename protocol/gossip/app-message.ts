@@ -7,9 +7,9 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { paymentAddressFor } from '../fluxd/payment-address.js';
+import { formatZodError } from '../validation.js';
 import type { AppMessage, AppMessageType } from './messages.js';
 import { recoverMessageSigner, signMessage } from './signing.js';
-import { formatZodError } from '../validation.js';
 
 /** The spec fields the reference node uses; everything else is carried as is. */
 export const appSpecSchema = z

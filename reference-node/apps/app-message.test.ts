@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findFixturesDir } from '../fixture-paths.js';
 import { checkAppMessage, signAppMessage } from '../../protocol/gossip/app-message.js';
+import { findFixturesDir } from '../fixture-paths.js';
 import { AppFixtureError, loadFixtureApps } from './fixture-apps.js';
 import { placeApp } from './placement.js';
 

@@ -5,9 +5,9 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { checkAppMessage } from '../../protocol/gossip/app-message.js';
 import { appMessageSchema } from '../../protocol/gossip/messages.js';
 import { formatZodError } from '../../protocol/validation.js';
-import { checkAppMessage } from '../../protocol/gossip/app-message.js';
 import type { StoredSpec } from './message-store.js';
 
 export class AppFixtureError extends Error {
