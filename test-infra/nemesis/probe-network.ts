@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureImages, type ImageSet } from '../images/ensure-images.js';
-import { docker } from '../network/docker-client.js';
 import { newRunId, runLabels } from '../network/labels.js';
 import { Machine } from '../network/machine.js';
 import { sweepOrphans } from '../network/orphans.js';
-import { pickFreeSubnet, type RunSubnet } from '../network/subnet.js';
+import { createRunNetwork, type RunSubnet } from '../network/subnet.js';
 import { sweep } from '../network/sweep.js';
 import { type AddressPlan, addressPlan } from '../network/topology.js';
 import { History } from '../observe/history.js';
@@ -40,15 +39,9 @@ export async function startProbeNetwork(args: { nodes: number; log: (line: strin
   try {
     const images = await ensureImages({ log: (line) => args.log(`images: ${line}`) });
     await sweepOrphans();
-    const subnet = await pickFreeSubnet();
-    const plan = addressPlan(subnet);
     const network = `fluxnet-${runId}`;
-    await docker().createNetwork({
-      Name: network,
-      Driver: 'bridge',
-      Labels: runLabels({ runId, role: 'network' }),
-      IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
-    });
+    const subnet = await createRunNetwork({ name: network, labels: runLabels({ runId, role: 'network' }) });
+    const plan = addressPlan(subnet);
     const machines = Array.from(
       { length: args.nodes },
       (_, i) =>

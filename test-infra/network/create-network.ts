@@ -7,12 +7,11 @@ import { type WaitForOptions, waitForEvent } from '../observe/wait-for.js';
 import { writeReport } from '../report/html-report.js';
 import { ContainerBuilder, type StartedContainer } from './container.js';
 import { DaemonControl } from './daemon-control.js';
-import { docker } from './docker-client.js';
 import { newRunId, runLabels } from './labels.js';
 import { Machine } from './machine.js';
 import { DEFAULT_TIME_SCALE, daemonCommand, daemonManifest, NODE_COMMAND, nodeEnvironment } from './machine-config.js';
 import { sweepOrphans } from './orphans.js';
-import { pickFreeSubnet, type RunSubnet } from './subnet.js';
+import { createRunNetwork, type RunSubnet } from './subnet.js';
 import { sweep } from './sweep.js';
 import { type AddressPlan, addressPlan, DAEMON_CONTROL_PORT } from './topology.js';
 import { HttpWait } from './wait-strategies.js';
@@ -90,16 +89,9 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
   const swept = await sweepOrphans();
   if (swept.containers + swept.networks > 0) log(`swept ${swept.containers} containers of dead runs`);
   for (const failure of swept.failures) log(`warning: could not remove a leftover ${failure}`);
-
-  const subnet = await pickFreeSubnet();
-  const plan = addressPlan(subnet);
   const networkName = `fluxnet-${runId}`;
-  await docker().createNetwork({
-    Name: networkName,
-    Driver: 'bridge',
-    Labels: runLabels({ runId, role: 'network' }),
-    IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
-  });
+  const subnet = await createRunNetwork({ name: networkName, labels: runLabels({ runId, role: 'network' }) });
+  const plan = addressPlan(subnet);
   log(`network ${networkName} ${subnet.subnet} (database: ${images.dbKind})`);
 
   const cleanup = new Teardown({ runId, runDir, history, log });

@@ -16,8 +16,8 @@ export function subnetFor(third: number): RunSubnet {
   return { subnet: `${prefix}.0/24`, gateway: `${prefix}.1`, prefix };
 }
 
-export async function pickFreeSubnet(): Promise<RunSubnet> {
-  const used = new Set<string>();
+async function pickFreeSubnet(tried: ReadonlySet<string>): Promise<RunSubnet> {
+  const used = new Set<string>(tried);
   for (const network of await docker().listNetworks()) {
     for (const config of network.IPAM?.Config ?? []) if (config.Subnet) used.add(config.Subnet);
   }
@@ -26,4 +26,28 @@ export async function pickFreeSubnet(): Promise<RunSubnet> {
     if (!used.has(candidate.subnet)) return candidate;
   }
   throw new Error('no free /24 left in 198.18.16.0-198.18.254.0: sweep old fluxnet networks (npx fluxnet sweep)');
+}
+
+/**
+ * Creates the run's bridge network on a free /24. Runs in parallel processes (vitest files) may pick
+ * the same free subnet at the same moment; the engine refuses the second ("overlaps"), which then
+ * takes the next one.
+ */
+export async function createRunNetwork(args: { name: string; labels: Record<string, string> }): Promise<RunSubnet> {
+  const tried = new Set<string>();
+  for (;;) {
+    const subnet = await pickFreeSubnet(tried);
+    try {
+      await docker().createNetwork({
+        Name: args.name,
+        Driver: 'bridge',
+        Labels: args.labels,
+        IPAM: { Config: [{ Subnet: subnet.subnet, Gateway: subnet.gateway }] },
+      });
+      return subnet;
+    } catch (error) {
+      if (!/overlap/i.test((error as Error).message)) throw error;
+      tried.add(subnet.subnet);
+    }
+  }
 }
