@@ -13,6 +13,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // One file at a time: on a 2-core host, Docker networks, database servers and node processes
+    // of several files at once starve each other's timers.
+    fileParallelism: false,
     reporters: ['default', './test-infra/report/summary-reporter.ts'],
   },
 });

@@ -7,6 +7,7 @@ import type { LocationRow } from '../../protocol/appstate/documents.js';
 import { DEFAULT_TUNABLES, scaleTunables, type Tunables } from '../../reference-node/tunables.js';
 import { type PerNodeState, readNodeStates } from '../../test-infra/check/index.js';
 import type { FluxNetwork } from '../../test-infra/network/create-network.js';
+import { networkSizedTunables } from '../../test-infra/network/machine-config.js';
 import { RELAXED_GOSSIP_WINDOWS } from './profile.js';
 
 /**
@@ -16,9 +17,17 @@ import { RELAXED_GOSSIP_WINDOWS } from './profile.js';
  */
 export const CHAOS_TUNABLES: Readonly<Record<string, number>> = { ...RELAXED_GOSSIP_WINDOWS, sigtermMaxAgeMs: 24_000 };
 
-/** What every node of a network runs with: the defaults scaled by the network's time scale, then its overrides. */
-export function networkTunables(args: { timeScale: number; overrides?: Readonly<Record<string, number>> }): Tunables {
-  return { ...scaleTunables(DEFAULT_TUNABLES, args.timeScale), ...args.overrides } as Tunables;
+/**
+ * What every node of a network runs with: the defaults scaled by the network's time scale, the
+ * harness's count tunables for its size, then the suite's overrides (as createNetwork passes them).
+ */
+export function networkTunables(args: {
+  timeScale: number;
+  size: number;
+  overrides?: Readonly<Record<string, number>>;
+}): Tunables {
+  const scaled = scaleTunables(DEFAULT_TUNABLES, args.timeScale);
+  return { ...scaled, ...networkSizedTunables(args.size), ...args.overrides } as Tunables;
 }
 
 /** `/apps/location/<app>` on one node: its cache rows for the app, unexpired on the node's clock. */

@@ -42,7 +42,7 @@ const evicted: number[] = [];
 
 beforeAll(async () => {
   network = await createNetwork({ name: 'eviction', nodes: NODES, seed: runSeed(), tunables: CHAOS_TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, overrides: CHAOS_TUNABLES });
+  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: CHAOS_TUNABLES });
   nemesis = new Nemesis({ network });
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
   const registered = network.history.now();
@@ -88,6 +88,81 @@ async function evictFromList(victim: number, kind: Exclude<EvictionKind, 'lapse'
   return { minedAt };
 }
 
+/** The probe of every other node (evicted event, no rows left) and of the victim (no peers left). */
+function evictionChecks(args: { victim: number; others: readonly number[] }) {
+  const { victim, others } = args;
+  const victimIp = network.node(victim).listedIp;
+  return [
+    async () => {
+      const lagging = (await readStates(network, others)).filter(
+        ({ state }) =>
+          !state.events.some((event) => event.type === 'evicted' && event.ip === victimIp) ||
+          state.locations.some((row) => row.ip === victimIp),
+      );
+      return {
+        name: 'victim-evicted',
+        ok: lagging.length === 0,
+        summary: `${lagging.length} of ${others.length} nodes have not evicted node ${victim}`,
+        diff: lagging.map(({ node }) => `node ${node}: no evicted event for ${victimIp}, or rows of it left`),
+      };
+    },
+    async () => {
+      const { peers } = await network.node(victim).apiGet<{ peers: { connected: string[] } }>('/flux/stats');
+      return {
+        name: 'victim-isolated',
+        ok: peers.connected.length === 0,
+        summary: `node ${victim} is connected to ${peers.connected.length} peers`,
+        diff: peers.connected.map((peer) => `node ${victim} still connected to ${peer}`),
+      };
+    },
+  ];
+}
+
+/** Each node's eviction came after the block and within the bound; returns the lags. */
+async function expectEvictionLags(args: {
+  victim: number;
+  others: readonly number[];
+  minedAt: number;
+  boundMs: number;
+}): Promise<number[]> {
+  const victimIp = network.node(args.victim).listedIp;
+  const lags: number[] = [];
+  for (const { node, state } of await readStates(network, args.others)) {
+    const event = state.events.find((doc) => doc.type === 'evicted' && doc.ip === victimIp);
+    if (event?.type !== 'evicted') throw new Error(`node ${node}: the eviction of ${victimIp} is gone again`);
+    const lag = event.createdAt - args.minedAt;
+    lags.push(lag);
+    expect(lag, `node ${node} evicted only after the list changed`).toBeGreaterThanOrEqual(0);
+    expect(lag, `node ${node} evicted within a monitor period of the list change`).toBeLessThanOrEqual(
+      args.boundMs + SCHEDULING_SLACK_MS,
+    );
+  }
+  return lags;
+}
+
+/** Placement moves the app to the next node of the list, which announces it to every other member. */
+async function waitAppMoved(args: { victim: number; others: readonly number[]; since: number }): Promise<void> {
+  const { victim, others, since } = args;
+  const moved = await network.waitFor({
+    event: 'app:running',
+    predicate: runsApp(appHash),
+    nodes: others.filter((node) => !hosts.includes(node)),
+    quorum: 1,
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+  const newHost = [...moved.keys()][0]!;
+  hosts = [...hosts.filter((node) => node !== victim), newHost];
+  await network.waitFor({
+    event: 'network:apprunning',
+    predicate: (payload) =>
+      (payload as { ip: string }).ip === network.node(newHost).listedIp && runsApp(appHash)(payload),
+    nodes: others.filter((node) => node !== newHost),
+    since,
+    timeoutMs: EVENT_TIMEOUT_MS,
+  });
+}
+
 async function evictsEverywhere(victim: number, kind: Exclude<EvictionKind, 'lapse'>): Promise<void> {
   const victimIp = network.node(victim).listedIp;
   const others = members().filter((node) => node !== victim);
@@ -109,72 +184,20 @@ async function evictsEverywhere(victim: number, kind: Exclude<EvictionKind, 'lap
   });
   evicted.push(victim);
 
-  const bound = tunables.daemonPollMs + tunables.nodeStatusIntervalMs + tunables.evictionProbeTimeoutMs;
+  const boundMs = tunables.daemonPollMs + tunables.nodeStatusIntervalMs + tunables.evictionProbeTimeoutMs;
   const result = await converged({
     label: `eviction (${kind}): node ${victim} evicted everywhere`,
     history: network.history,
-    within: bound + CONVERGE_WITHIN_MS,
-    checks: [
-      async () => {
-        const lagging = (await readStates(network, others)).filter(
-          ({ state }) =>
-            !state.events.some((event) => event.type === 'evicted' && event.ip === victimIp) ||
-            state.locations.some((row) => row.ip === victimIp),
-        );
-        return {
-          name: 'victim-evicted',
-          ok: lagging.length === 0,
-          summary: `${lagging.length} of ${others.length} nodes have not evicted node ${victim}`,
-          diff: lagging.map(({ node }) => `node ${node}: no evicted event for ${victimIp}, or rows of it left`),
-        };
-      },
-      async () => {
-        const { peers } = await network.node(victim).apiGet<{ peers: { connected: string[] } }>('/flux/stats');
-        return {
-          name: 'victim-isolated',
-          ok: peers.connected.length === 0,
-          summary: `node ${victim} is connected to ${peers.connected.length} peers`,
-          diff: peers.connected.map((peer) => `node ${victim} still connected to ${peer}`),
-        };
-      },
-    ],
+    within: boundMs + CONVERGE_WITHIN_MS,
+    checks: evictionChecks({ victim, others }),
   });
   reportConverged({ suite: 'eviction', label: `${kind} of node ${victim}`, result });
-
-  const lags: number[] = [];
-  for (const { node, state } of await readStates(network, others)) {
-    const event = state.events.find((doc) => doc.type === 'evicted' && doc.ip === victimIp);
-    if (event?.type !== 'evicted') throw new Error(`node ${node}: the eviction of ${victimIp} is gone again`);
-    const lag = event.createdAt - minedAt;
-    lags.push(lag);
-    expect(lag, `node ${node} evicted only after the list changed`).toBeGreaterThanOrEqual(0);
-    expect(lag, `node ${node} evicted within a monitor period of the list change`).toBeLessThanOrEqual(
-      bound + SCHEDULING_SLACK_MS,
-    );
-  }
+  const lags = await expectEvictionLags({ victim, others, minedAt, boundMs });
   process.stdout.write(
-    `[eviction] ${kind}: evicted ${Math.min(...lags)}..${Math.max(...lags)} ms after the block (bound ${bound} ms + ${SCHEDULING_SLACK_MS} ms slack)\n`,
+    `[eviction] ${kind}: evicted ${Math.min(...lags)}..${Math.max(...lags)} ms after the block (bound ${boundMs} ms + ${SCHEDULING_SLACK_MS} ms slack)\n`,
   );
 
-  // Placement moves the app to the next node of the list, which announces it.
-  const moved = await network.waitFor({
-    event: 'app:running',
-    predicate: runsApp(appHash),
-    nodes: others.filter((node) => !hosts.includes(node)),
-    quorum: 1,
-    since,
-    timeoutMs: EVENT_TIMEOUT_MS,
-  });
-  const newHost = [...moved.keys()][0]!;
-  hosts = [...hosts.filter((node) => node !== victim), newHost];
-  await network.waitFor({
-    event: 'network:apprunning',
-    predicate: (payload) =>
-      (payload as { ip: string }).ip === network.node(newHost).listedIp && runsApp(appHash)(payload),
-    nodes: others.filter((node) => node !== newHost),
-    since,
-    timeoutMs: EVENT_TIMEOUT_MS,
-  });
+  await waitAppMoved({ victim, others, since });
   const after = await expectConverged(network, {
     within: CONVERGE_WITHIN_MS,
     label: `eviction (${kind}): members converged`,

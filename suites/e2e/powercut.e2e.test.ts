@@ -29,10 +29,6 @@ const TUNABLES = {
   ...CHAOS_TUNABLES,
   // A fresh broadcast every 10 s keeps each host's own rows far from expiry when a cut lands.
   apprunningIntervalMs: 10_000,
-  // The boot gates' 5-minute waits scale to 3 s, less than a node booting on this loaded host takes
-  // to load its list and finish hash sync: the decision under test would become "gate timed out".
-  bootDaemonWaitMs: 30_000,
-  bootDbReadyWaitMs: 30_000,
 } satisfies Partial<Tunables>;
 const SHORT_DOWNTIME_MS = 2_000;
 /** Past the running expiry by more than a heartbeat period and the boot's own jitter. */
@@ -64,7 +60,7 @@ interface RunningPayload {
 
 beforeAll(async () => {
   network = await createNetwork({ name: 'powercut', nodes: NODES, seed: runSeed(), tunables: TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, overrides: TUNABLES });
+  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
   nemesis = new Nemesis({ network });
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
   const registered = network.history.now();

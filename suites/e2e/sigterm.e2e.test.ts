@@ -23,7 +23,6 @@ import { expectConverged } from '../../test-infra/harness/convergence.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import type { HistoryEntry } from '../../test-infra/observe/history.js';
 import { CHAOS_TUNABLES, hostsOf, locationIps, locationRows, networkTunables, readStates, runsApp } from './chaos.js';
 import { reportConverged } from './profile.js';
 
@@ -43,7 +42,7 @@ let host: number;
 
 beforeAll(async () => {
   network = await createNetwork({ name: 'sigterm', nodes: NODES, seed: runSeed(), tunables: TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, overrides: TUNABLES });
+  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
   nemesis = new Nemesis({ network });
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
 });
@@ -90,11 +89,82 @@ async function rawRowsOf(node: number, ip: string): Promise<number> {
     .countDocuments({ ip });
 }
 
+/** Reads each node's listing the moment its own `network:sigterm` for `hostIp` reaches the history. */
+function readOnArrival(args: { hostIp: string; others: readonly number[] }): {
+  reads: Promise<ListingRead>[];
+  stop: () => void;
+} {
+  const reads: Promise<ListingRead>[] = [];
+  const seen = new Set<number>();
+  const stop = network.history.subscribe((entry) => {
+    if (entry.kind !== 'event' || entry.name !== 'network:sigterm' || !args.others.includes(entry.node)) return;
+    if ((entry.payload as { ip: string }).ip !== args.hostIp || seen.has(entry.node)) return;
+    seen.add(entry.node);
+    reads.push(readListing(entry.node, args.hostIp));
+  });
+  return { reads, stop };
+}
+
+/** One round: every other node's listing (kept in `polls`) and its raw rows of the host. */
+function goneEverywhere(args: { hostIp: string; others: readonly number[]; polls: ListingRead[] }) {
+  const { hostIp, others, polls } = args;
+  return async (): Promise<CheckResult[]> => {
+    const round = await Promise.all(others.map((node) => readListing(node, hostIp)));
+    polls.push(...round);
+    const listing = round.filter((read) => read.row);
+    const rawRows = await Promise.all(others.map(async (node) => ({ node, rows: await rawRowsOf(node, hostIp) })));
+    const unswept = rawRows.filter(({ rows }) => rows > 0);
+    return [
+      {
+        name: 'host-unlisted',
+        ok: listing.length === 0,
+        summary: `${listing.length} of ${others.length} nodes list ${APP} on ${hostIp}`,
+        diff: listing.map((read) => `node ${read.node}: ${APP} @ ${hostIp} expireAt=${read.row?.expireAt}`),
+      },
+      {
+        name: 'host-rows-swept',
+        ok: unswept.length === 0,
+        summary: `${unswept.length} of ${others.length} nodes still store rows of ${hostIp}`,
+        diff: unswept.map(({ node, rows }) => `node ${node}: ${rows} zelappslocation rows of ${hostIp}`),
+      },
+    ];
+  };
+}
+
+/** The grace held on every node: listed at arrival (row shortened to the grace), gone after it. */
+function expectGraceHeld(args: {
+  atArrival: readonly ListingRead[];
+  polls: readonly ListingRead[];
+  others: readonly number[];
+  graceEnd: number;
+}): void {
+  const { atArrival, polls, others, graceEnd } = args;
+  expect(atArrival.map((read) => read.node).sort((a, b) => a - b)).toEqual(others);
+  for (const read of atArrival) {
+    expect(read.row, `node ${read.node} still lists the host when its sigterm arrives`).toBeDefined();
+    expect(read.row?.expireAt, `node ${read.node} shortened the row to the grace`).toBe(graceEnd);
+    expect(read.answeredAt, `node ${read.node} was read inside the grace`).toBeLessThan(graceEnd);
+  }
+  const all = [...atArrival, ...polls];
+  expect(misjudged(all, graceEnd)).toEqual([]);
+  expect(
+    polls.filter((read) => read.sentAt > graceEnd).length,
+    'some reads were sent after the grace ended',
+  ).toBeGreaterThan(0);
+  const lastListedSent = Math.max(...all.filter((read) => read.row).map((read) => read.sentAt));
+  const firstUnlistedAnswered = Math.min(...all.filter((read) => !read.row).map((read) => read.answeredAt));
+  const arrivalMargin = graceEnd - Math.max(...atArrival.map((read) => read.answeredAt));
+  process.stdout.write(
+    `[sigterm] grace ${tunables.sigtermExpiryMs} ms: read at arrival ≥ ${arrivalMargin} ms before its end; ` +
+      `listed in reads sent up to ${graceEnd - lastListedSent} ms before it, ` +
+      `unlisted in reads answered from ${firstUnlistedAnswered - graceEnd} ms after it\n`,
+  );
+}
+
 describe('sigterm of an app host', () => {
   it('keeps its locations listed through the sigterm grace, then every node drops them', async () => {
     const registered = network.history.now();
-    const message = await registerApp(network, { name: APP, instances: INSTANCES });
-    appHash = message.hash;
+    appHash = (await registerApp(network, { name: APP, instances: INSTANCES })).hash;
     const hosts = await hostsOf(network, {
       hash: appHash,
       instances: INSTANCES,
@@ -115,15 +185,7 @@ describe('sigterm of an app host', () => {
       );
     }
 
-    // Each node's first read fires on its own network:sigterm, as close to the arrival as the harness gets.
-    const reads: Promise<ListingRead>[] = [];
-    const arrivals = new Map<number, HistoryEntry>();
-    const unsubscribe = network.history.subscribe((entry) => {
-      if (entry.kind !== 'event' || entry.name !== 'network:sigterm' || !others.includes(entry.node)) return;
-      if ((entry.payload as { ip: string }).ip !== hostIp || arrivals.has(entry.node)) return;
-      arrivals.set(entry.node, entry);
-      reads.push(readListing(entry.node, hostIp));
-    });
+    const arrival = readOnArrival({ hostIp, others });
     const polls: ListingRead[] = [];
     const since = network.history.now();
     const stopping = nemesis.process.sigterm({ nodes: [host] });
@@ -141,35 +203,11 @@ describe('sigterm of an app host', () => {
         within: tunables.sigtermExpiryMs + CONVERGE_WITHIN_MS,
         // Expiry emits no event: re-read at the node's sweep period too.
         tickMs: tunables.sweeperIntervalMs,
-        checks: [
-          async (): Promise<CheckResult[]> => {
-            const round = await Promise.all(others.map((node) => readListing(node, hostIp)));
-            polls.push(...round);
-            const listing = round.filter((read) => read.row);
-            const rawRows = await Promise.all(
-              others.map(async (node) => ({ node, rows: await rawRowsOf(node, hostIp) })),
-            );
-            const unswept = rawRows.filter(({ rows }) => rows > 0);
-            return [
-              {
-                name: 'host-unlisted',
-                ok: listing.length === 0,
-                summary: `${listing.length} of ${others.length} nodes list ${APP} on node ${host}`,
-                diff: listing.map((read) => `node ${read.node}: ${APP} @ ${hostIp} expireAt=${read.row?.expireAt}`),
-              },
-              {
-                name: 'host-rows-swept',
-                ok: unswept.length === 0,
-                summary: `${unswept.length} of ${others.length} nodes still store rows of node ${host}`,
-                diff: unswept.map(({ node, rows }) => `node ${node}: ${rows} zelappslocation rows of ${hostIp}`),
-              },
-            ];
-          },
-        ],
+        checks: [goneEverywhere({ hostIp, others, polls })],
       });
       reportConverged({ suite: 'sigterm', label: 'host unlisted', result: unlisted });
     } finally {
-      unsubscribe();
+      arrival.stop();
       await stopping;
     }
 
@@ -177,27 +215,7 @@ describe('sigterm of an app host', () => {
     const sigterm = state!.state.events.find((event) => event.type === 'sigterm' && event.ip === hostIp);
     if (sigterm?.type !== 'sigterm') throw new Error(`node ${others[0]} stored no sigterm of node ${host}`);
     const graceEnd = sigterm.broadcastedAt + tunables.sigtermExpiryMs;
-    const atArrival = await Promise.all(reads);
-    expect(atArrival.map((read) => read.node).sort((a, b) => a - b)).toEqual(others);
-    for (const read of atArrival) {
-      expect(read.row, `node ${read.node} still lists the host when its sigterm arrives`).toBeDefined();
-      expect(read.row?.expireAt, `node ${read.node} shortened the row to the grace`).toBe(graceEnd);
-      expect(read.answeredAt, `node ${read.node} was read inside the grace`).toBeLessThan(graceEnd);
-    }
-    const all = [...atArrival, ...polls];
-    expect(misjudged(all, graceEnd)).toEqual([]);
-    expect(
-      polls.filter((read) => read.sentAt > graceEnd).length,
-      'some reads were sent after the grace ended',
-    ).toBeGreaterThan(0);
-    const lastListedSent = Math.max(...all.filter((read) => read.row).map((read) => read.sentAt));
-    const firstUnlistedAnswered = Math.min(...all.filter((read) => !read.row).map((read) => read.answeredAt));
-    const arrivalMargin = graceEnd - Math.max(...atArrival.map((read) => read.answeredAt));
-    process.stdout.write(
-      `[sigterm] grace ${tunables.sigtermExpiryMs} ms: read at arrival ≥ ${arrivalMargin} ms before its end; ` +
-        `listed in reads sent up to ${graceEnd - lastListedSent} ms before it, ` +
-        `unlisted in reads answered from ${firstUnlistedAnswered - graceEnd} ms after it\n`,
-    );
+    expectGraceHeld({ atArrival: await Promise.all(arrival.reads), polls, others, graceEnd });
 
     const result = await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'sigterm: after the grace' });
     reportConverged({ suite: 'sigterm', label: 'after the grace', result });

@@ -53,10 +53,17 @@ describe('teardown', () => {
       env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
     });
     children.push(child);
-    const [, runId] = await waitForLine(child, /network fluxnet-(\S+) /, 240_000);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const [, runId] = await waitForLine(child, /\] network fluxnet-(\S+) 198\.18\./, 240_000);
     // Halfway: the daemon runs and the machines are being created.
     await waitForLine(child, /daemon stub /, 120_000);
-    expect(await leftovers(runId!)).not.toEqual([]);
+    expect(await leftovers(runId!), output).not.toEqual([]);
     const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
     child.kill('SIGINT');
     expect(await exited).toBe('SIGINT');
