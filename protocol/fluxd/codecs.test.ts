@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random.js';
 import {
@@ -27,55 +26,9 @@ import {
   randomNodeStatus,
 } from './random-bodies.js';
 import { ByteReader } from './reader.js';
+import { type RawEntry, toEntry, type Vector, v3 as v3Vector, vector, vectors } from './test-vectors.js';
 import type { NodeEntry, NodeListDeltaBody, NodeStatusBody, OutPoint, ZmqMessage } from './types.js';
 import { ByteWriter } from './writer.js';
-
-interface RawEntry {
-  txid: string;
-  n: number;
-  collateral_pubkey: string;
-  pubkey: string;
-  confirmed_height: number;
-  last_paid_height: number;
-  tier: number;
-  status: number;
-  ip: string;
-}
-
-interface Vector {
-  name: string;
-  topic: string;
-  seq: number;
-  inputs: Record<string, unknown>;
-  body_len: number;
-  body_hex: string;
-  topic_hex: string;
-  seq_hex: string;
-  sort_order_check?: { a: OutPoint; b: OutPoint; fluxd_order: string[] };
-}
-
-const vectors = JSON.parse(
-  readFileSync(new URL('../../fixtures/protocol/vectors.json', import.meta.url), 'utf8'),
-) as Vector[];
-
-function vector(name: string): Vector {
-  const found = vectors.find((v) => v.name === name);
-  if (found === undefined) throw new Error(`vector ${name} missing from vectors.json`);
-  return found;
-}
-
-function toEntry(raw: RawEntry): NodeEntry {
-  return {
-    outpoint: { txid: raw.txid, n: raw.n },
-    collateralPubkey: raw.collateral_pubkey,
-    pubkey: raw.pubkey,
-    confirmedHeight: raw.confirmed_height,
-    lastPaidHeight: raw.last_paid_height,
-    tier: raw.tier,
-    status: raw.status,
-    ip: raw.ip,
-  };
-}
 
 /** Reads one typed input of a vector, failing loudly if the fixture lacks it. */
 function input<T>(v: Vector, key: string, type: 'string' | 'number' | 'object'): T {
@@ -236,7 +189,7 @@ describe('vectors.json', () => {
   });
 
   it('sort_order_check: fluxd orders by reversed txid bytes, unlike display hex', () => {
-    const check = vector('v3-fluxnodelistdelta').sort_order_check!;
+    const check = v3Vector.sort_order_check;
     expect(check.fluxd_order).toEqual(['b', 'a']);
     expect(check.a.txid < check.b.txid).toBe(true);
     expect(compareOutpoints(check.b, check.a)).toBeLessThan(0);

@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { createRng, type Rng } from '../random.js';
 import {
@@ -25,6 +24,7 @@ import {
   randomNodeStatus,
 } from './random-bodies.js';
 import { ByteReader } from './reader.js';
+import { vectors } from './test-vectors.js';
 import { ZMQ_TOPICS } from './types.js';
 
 const SEED = 0x5eed_f1d;
@@ -94,9 +94,6 @@ function prefixOffsets(decode: (bytes: Uint8Array) => unknown, body: Buffer): nu
 }
 
 function buildCorpus(rng: Rng): Seed[] {
-  const vectors = JSON.parse(
-    readFileSync(new URL('../../fixtures/protocol/vectors.json', import.meta.url), 'utf8'),
-  ) as { topic: string; body_hex: string }[];
   const bodies = [
     ...vectors.map((v) => ({ topic: v.topic, body: Buffer.from(v.body_hex, 'hex') })),
     ...CODECS.flatMap((c) =>

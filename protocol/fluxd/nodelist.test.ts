@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { createBase58check } from '@scure/base';
@@ -16,65 +15,8 @@ import {
   toSnapshotNodes,
   undoBlock,
 } from './nodelist.js';
+import { type ReplayNode, v3 } from './test-vectors.js';
 import { type ListedNode, type NodeEntry, outpointKey, TIERS, type TierName } from './types.js';
-
-interface ReplayNode {
-  txhash: string;
-  outidx: string;
-  tier: TierName;
-  ip: string;
-  added_height: number;
-  confirmed_height: number;
-  last_confirmed_height: number;
-  last_paid_height: number;
-  rank: number;
-}
-
-interface ReplayState {
-  height: number;
-  blockhash: string;
-  order: Record<TierName, string[]>;
-  nodes: ReplayNode[];
-}
-
-interface RawEntry {
-  txid: string;
-  n: number;
-  collateral_pubkey: string;
-  pubkey: string;
-  confirmed_height: number;
-  last_paid_height: number;
-  tier: number;
-  status: number;
-  ip: string;
-}
-
-interface V3Vector {
-  body_hex: string;
-  inputs: {
-    from_height: number;
-    to_height: number;
-    from_hash: string;
-    to_hash: string;
-    flags: number;
-    added: RawEntry[];
-    removed: { txid: string; n: number }[];
-    updated: RawEntry[];
-  };
-  replay: { before: ReplayState; after: ReplayState };
-  sort_order_check: {
-    a: { txid: string; n: number };
-    b: { txid: string; n: number };
-    queue_nodes: { label: string; txid: string; n: number; confirmed_height: number; last_paid_height: number }[];
-    queue_order: string[];
-  };
-}
-
-const v3 = (
-  JSON.parse(readFileSync(new URL('../../fixtures/protocol/vectors.json', import.meta.url), 'utf8')) as {
-    name: string;
-  }[]
-).find((v) => v.name === 'v3-fluxnodelistdelta') as unknown as V3Vector;
 
 const TIMES = { blockTime: (height: number) => 1_600_000_000 + height * 30, genesisTime: 1_500_000_000 };
 const OTHER_KEY = `02${'55'.repeat(32)}`;

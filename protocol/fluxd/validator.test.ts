@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRng, type Rng } from '../random.js';
 import { decodeNodeListDelta, encodeNodeListDelta } from './codecs.js';
@@ -14,39 +13,10 @@ import {
   toSnapshotNodes,
   undoBlock,
 } from './nodelist.js';
-import type { FluxnodeSnapshot, ListedNode, NodeListDeltaBody, SnapshotNode, TierName } from './types.js';
+import { type ReplayState, v3 } from './test-vectors.js';
+import type { FluxnodeSnapshot, ListedNode, NodeListDeltaBody, SnapshotNode } from './types.js';
 import { outpointKey, TIER_NAMES } from './types.js';
 import { StateValidator, ValidatorInputError } from './validator.js';
-
-interface ReplayNode {
-  txhash: string;
-  outidx: string;
-  tier: TierName;
-  ip: string;
-  added_height: number;
-  confirmed_height: number;
-  last_confirmed_height: number;
-  last_paid_height: number;
-  rank: number;
-}
-
-interface ReplayState {
-  height: number;
-  blockhash: string;
-  order: Record<TierName, string[]>;
-  nodes: ReplayNode[];
-}
-
-interface V3Vector {
-  body_hex: string;
-  replay: { before: ReplayState; after: ReplayState };
-}
-
-const v3 = (
-  JSON.parse(readFileSync(new URL('../../fixtures/protocol/vectors.json', import.meta.url), 'utf8')) as {
-    name: string;
-  }[]
-).find((v) => v.name === 'v3-fluxnodelistdelta') as unknown as V3Vector;
 
 const TIMES = { blockTime: (height: number) => 1_600_000_000 + height * 30, genesisTime: 1_500_000_000 };
 const HASH_A = 'aa'.repeat(32);
