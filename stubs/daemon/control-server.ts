@@ -1,6 +1,5 @@
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import {
   addNodeBody,
@@ -18,6 +17,7 @@ import {
   zmqFaultBody,
 } from './control-schemas.js';
 import type { DaemonCore, NodeAction } from './daemon-core.js';
+import { boundPort, closeServer, listenOn } from './http-lifecycle.js';
 import { formatIssues } from './stub-options.js';
 
 /**
@@ -77,24 +77,16 @@ export class ControlServer {
     });
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.port;
+  listen(): Promise<number> {
+    return listenOn(this.server, { port: this.options.port, host: this.options.host });
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return boundPort(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

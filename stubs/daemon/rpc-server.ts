@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { boundPort, closeServer, listenOn } from './http-lifecycle.js';
 import type { RpcJournal } from './journal.js';
 import { httpStatusFor, RPC_ERROR, RpcError } from './rpc-errors.js';
 import { callMethod, RawJson, type RpcContext } from './rpc-methods.js';
@@ -51,24 +51,16 @@ export class RpcServer {
     });
   }
 
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    return this.port;
+  listen(): Promise<number> {
+    return listenOn(this.server, { port: this.options.port, host: this.options.host });
   }
 
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    return boundPort(this.server);
   }
 
-  async close(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  close(): Promise<void> {
+    return closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
