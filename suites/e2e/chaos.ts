@@ -6,9 +6,11 @@
 import type { LocationRow } from '../../protocol/appstate/documents.js';
 import { DEFAULT_TUNABLES, scaleTunables, type Tunables } from '../../reference-node/tunables.js';
 import { type PerNodeState, readNodeStates } from '../../test-infra/check/index.js';
+import { registerApp } from '../../test-infra/harness/apps.js';
+import { expectConverged } from '../../test-infra/harness/convergence.js';
 import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 import { networkSizedTunables } from '../../test-infra/network/machine-config.js';
-import { RELAXED_GOSSIP_WINDOWS } from './profile.js';
+import { RELAXED_GOSSIP_WINDOWS, reportConverged } from './profile.js';
 
 /**
  * The shared relaxed gossip windows plus the sigterm's own age window (240 s in production, 2.4 s
@@ -64,4 +66,25 @@ export function readStates(network: FluxNetwork, nodes: readonly number[]): Prom
     nodes: nodes.map((node) => ({ node, client: network.node(node).mongoClient() })),
     now: Date.now(),
   });
+}
+
+/** Registers an app, waits until its instances run, and reports the baseline convergence of a suite. */
+export async function hostApp(
+  network: FluxNetwork,
+  args: { suite: string; app: string; instances: number; timeoutMs: number; within: number },
+): Promise<{ hash: string; hosts: number[] }> {
+  const registered = network.history.now();
+  const { hash } = await registerApp(network, { name: args.app, instances: args.instances });
+  const hosts = await hostsOf(network, {
+    hash,
+    instances: args.instances,
+    since: registered,
+    timeoutMs: args.timeoutMs,
+  });
+  reportConverged({
+    suite: args.suite,
+    label: 'app hosted',
+    result: await expectConverged(network, { within: args.within, label: `${args.suite}: app hosted` }),
+  });
+  return { hash, hosts };
 }

@@ -15,13 +15,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { converged } from '../../test-infra/check/index.js';
-import { registerApp } from '../../test-infra/harness/apps.js';
 import { expectConverged } from '../../test-infra/harness/convergence.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
 import type { EvictionKind } from '../../test-infra/nemesis/evict.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { CHAOS_TUNABLES, hostsOf, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
+import { CHAOS_TUNABLES, hostApp, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
 import { reportConverged } from './profile.js';
 
 const NODES = 16;
@@ -45,19 +44,13 @@ beforeAll(async () => {
   tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: CHAOS_TUNABLES });
   nemesis = new Nemesis({ network });
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
-  const registered = network.history.now();
-  appHash = (await registerApp(network, { name: APP, instances: INSTANCES })).hash;
-  hosts = await hostsOf(network, {
-    hash: appHash,
-    instances: INSTANCES,
-    since: registered,
-    timeoutMs: EVENT_TIMEOUT_MS,
-  });
-  reportConverged({
+  ({ hash: appHash, hosts } = await hostApp(network, {
     suite: 'eviction',
-    label: 'app hosted',
-    result: await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'eviction: app hosted' }),
-  });
+    app: APP,
+    instances: INSTANCES,
+    timeoutMs: EVENT_TIMEOUT_MS,
+    within: CONVERGE_WITHIN_MS,
+  }));
 });
 
 afterAll(async () => {

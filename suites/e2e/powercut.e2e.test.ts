@@ -13,13 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DecidedBoot } from '../../reference-node/boot/sequence.js';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { converged } from '../../test-infra/check/index.js';
-import { registerApp } from '../../test-infra/harness/apps.js';
 import { expectConverged } from '../../test-infra/harness/convergence.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
 import type { HistoryEntry } from '../../test-infra/observe/history.js';
-import { CHAOS_TUNABLES, hostsOf, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
+import { CHAOS_TUNABLES, hostApp, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
 import { reportConverged } from './profile.js';
 
 const NODES = 16;
@@ -63,19 +62,13 @@ beforeAll(async () => {
   tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
   nemesis = new Nemesis({ network });
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
-  const registered = network.history.now();
-  appHash = (await registerApp(network, { name: APP, instances: INSTANCES })).hash;
-  hosts = await hostsOf(network, {
-    hash: appHash,
-    instances: INSTANCES,
-    since: registered,
-    timeoutMs: EVENT_TIMEOUT_MS,
-  });
-  reportConverged({
+  ({ hash: appHash, hosts } = await hostApp(network, {
     suite: 'powercut',
-    label: 'app hosted',
-    result: await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'powercut: app hosted' }),
-  });
+    app: APP,
+    instances: INSTANCES,
+    timeoutMs: EVENT_TIMEOUT_MS,
+    within: CONVERGE_WITHIN_MS,
+  }));
 });
 
 afterAll(async () => {
