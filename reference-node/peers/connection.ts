@@ -32,13 +32,21 @@ export class PeerConnection {
     });
   }
 
+  /**
+   * Open and answering: a peer that missed a pong is terminated at the next ping round, so every
+   * open connection has missed none (a pong still in flight is not a missed one).
+   */
+  get open(): boolean {
+    return this.socket.readyState === this.socket.OPEN;
+  }
+
   get key(): string {
     return connectionKey(this.direction, this.peer);
   }
 
   /** A string goes as a text frame, bytes as a binary frame. */
   send(frame: string | Uint8Array): boolean {
-    if (this.socket.readyState !== this.socket.OPEN) return false;
+    if (!this.open) return false;
     this.socket.send(frame, { binary: typeof frame !== 'string' });
     return true;
   }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type SignedBroadcast, signBroadcast } from '../../protocol/gossip/envelope.js';
@@ -205,5 +205,33 @@ describe('PeerManager', () => {
     await added;
     expect(manager!.syncCandidates({ minUptimeMs: 3_000_000 })).toEqual(['127.0.0.1:10001']);
     expect(manager!.syncCandidates({ minUptimeMs: 4_000_000 })).toEqual([]);
+  });
+
+  it('keeps frames that arrive in the same TCP segment as the hello', async () => {
+    const { url, syncRequests, syncResponses, firstResponse } = await serve();
+    const peer = identity(1, 10001);
+    const socket = new WebSocket(url);
+    clients.push(socket);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const request = Uint8Array.from([0x21, 1, 2, 3]);
+    const envelope = signBroadcast({
+      data: { type: 'fluxapprunningsync', messages: [], done: true },
+      privkeyHex: peer.privkeyHex,
+      pubkeyHex: peer.pubkeyHex,
+      timestamp: Date.now(),
+    });
+    // Corking the raw socket puts the hello and both frames in one write, as a busy peer does.
+    const raw = (socket as unknown as { _socket: Socket })._socket;
+    raw.cork();
+    socket.send(encodePeerFrame(createHello({ identity: peer, now: Date.now() })));
+    socket.send(request);
+    socket.send(encodePeerFrame({ kind: 'syncResponse', envelope }));
+    raw.uncork();
+    await firstResponse;
+    expect(syncRequests).toEqual([{ bytes: Buffer.from(request), peer: '127.0.0.1:10001' }]);
+    expect(syncResponses).toHaveLength(1);
   });
 });

@@ -46,6 +46,20 @@ export type PeerTunables = Pick<
   | 'appSyncDegradedThreshold'
 >;
 
+interface EarlyFrame {
+  data: RawData;
+  isBinary: boolean;
+}
+
+/** A peer whose hello passed; frames it sent after the hello wait in takeEarlyFrames. */
+interface AcceptedHello {
+  peer: string;
+  pubkey: string;
+  uptimeMs?: number;
+  /** Stops holding frames and hands over those held so far, in arrival order. */
+  takeEarlyFrames(): EarlyFrame[];
+}
+
 export interface PeerDirectory extends ListLookup {
   /** False until the first snapshot is loaded: nobody can be checked before that. */
   readonly ready: boolean;
@@ -139,13 +153,13 @@ export class PeerManager {
   }
 
   /**
-   * Peers fit to serve state sync (§8): they answered the last ping and have been up at least
+   * Peers fit to serve state sync (§8): open, so no pong missed, and up at least
    * `minUptimeMs` by their hello (a peer that told nothing counts from the connection).
    */
   syncCandidates({ minUptimeMs }: { minUptimeMs: number }): string[] {
     const now = performance.now();
     const fit = [...this.#connections.values()].filter(
-      (connection) => connection.alive && now - connection.peerUpSince >= minUptimeMs,
+      (connection) => connection.open && now - connection.peerUpSince >= minUptimeMs,
     );
     return [...new Set(fit.map((connection) => connection.peer))];
   }
@@ -239,7 +253,7 @@ export class PeerManager {
             return;
           }
           ws.send(encodePeerFrame(this.#hello()));
-          this.#register(new PeerConnection({ ...accepted, direction: 'inbound', socket: ws }));
+          this.#register({ accepted, direction: 'inbound', socket: ws });
         })
         .catch((error: unknown) => this.#options.logger.warn('inbound peer failed', { remoteHost, error }));
     });
@@ -262,14 +276,45 @@ export class PeerManager {
     });
   }
 
-  /** Waits for the first frame, which must be an acceptable hello; rejects the socket otherwise. */
+  /**
+   * Waits for the first frame, which must be an acceptable hello; rejects the socket otherwise.
+   * Frames after the hello are held until the connection is registered: the peer may send them in
+   * the same TCP segment as its hello, and ws emits them before our registration has run.
+   */
   #awaitHello(
     ws: WebSocket,
     direction: Direction,
     check: (hello: HelloFrame) => HelloCheck,
-  ): Promise<{ peer: string; pubkey: string; uptimeMs?: number } | undefined> {
+  ): Promise<AcceptedHello | undefined> {
     return new Promise((resolve) => {
+      let helloSeen = false;
+      const early: EarlyFrame[] = [];
+      const onMessage = (data: RawData, isBinary: boolean): void => {
+        if (helloSeen) {
+          early.push({ data, isBinary });
+          return;
+        }
+        helloSeen = true;
+        clearTimeout(timer);
+        if (isBinary) return reject('first frame is binary');
+        const parsed = parsePeerFrame(rawBytes(data).toString());
+        if (!parsed.ok) return reject(`malformed hello: ${parsed.error}`);
+        if (parsed.frame.kind !== 'hello') return reject('first frame is not a hello');
+        const verdict = check(parsed.frame);
+        if (!verdict.ok) return reject(verdict.reason);
+        const { uptimeMs } = parsed.frame;
+        resolve({
+          peer: verdict.peer,
+          pubkey: parsed.frame.pubKey.toLowerCase(),
+          ...(uptimeMs === undefined ? {} : { uptimeMs }),
+          takeEarlyFrames: () => {
+            ws.off('message', onMessage);
+            return early.splice(0);
+          },
+        });
+      };
       const reject = (reason: string): void => {
+        ws.off('message', onMessage);
         this.#stats.handshakesRejected += 1;
         this.#options.logger.info('peer handshake rejected', { direction, reason });
         ws.close(CLOSE_CODES.handshakeRejected, reason.slice(0, 120));
@@ -280,26 +325,19 @@ export class PeerManager {
         clearTimeout(timer);
         resolve(undefined);
       });
-      ws.once('message', (data, isBinary) => {
-        clearTimeout(timer);
-        if (isBinary) return reject('first frame is binary');
-        const parsed = parsePeerFrame(data.toString());
-        if (!parsed.ok) return reject(`malformed hello: ${parsed.error}`);
-        if (parsed.frame.kind !== 'hello') return reject('first frame is not a hello');
-        const verdict = check(parsed.frame);
-        if (!verdict.ok) return reject(verdict.reason);
-        const { uptimeMs } = parsed.frame;
-        resolve({
-          peer: verdict.peer,
-          pubkey: parsed.frame.pubKey.toLowerCase(),
-          ...(uptimeMs === undefined ? {} : { uptimeMs }),
-        });
-      });
+      ws.on('message', onMessage);
     });
   }
 
-  #register(connection: PeerConnection): void {
-    const { socket } = connection;
+  #register({ accepted, direction, socket }: { accepted: AcceptedHello; direction: Direction; socket: WebSocket }): void {
+    const early = accepted.takeEarlyFrames();
+    const connection = new PeerConnection({
+      peer: accepted.peer,
+      pubkey: accepted.pubkey,
+      direction,
+      socket,
+      ...(accepted.uptimeMs === undefined ? {} : { uptimeMs: accepted.uptimeMs }),
+    });
     if (this.#stopped) {
       socket.close(CLOSE_CODES.goingAway, 'shutting down');
       return;
@@ -321,6 +359,7 @@ export class PeerManager {
     });
     socket.once('close', (code) => this.#unregister(connection, code));
     this.#publishChange('peers:added', connection, undefined);
+    for (const frame of early) this.#receive(connection, frame.data, frame.isBinary);
   }
 
   #unregister(connection: PeerConnection, code: number): void {
@@ -429,7 +468,7 @@ export class PeerManager {
         .then((accepted) => {
           if (!accepted) return failed();
           this.#dialing.delete(peer);
-          this.#register(new PeerConnection({ ...accepted, direction: 'outbound', socket: ws }));
+          this.#register({ accepted, direction: 'outbound', socket: ws });
         })
         .catch((error: unknown) => {
           this.#options.logger.warn('outbound peer failed', { peer, error });
