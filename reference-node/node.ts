@@ -130,7 +130,8 @@ export async function startReferenceNode(
   const fixtureSpecs = await loadFixtureApps(config.appsDir);
   const commands = new CommandCounter();
   const mongo = new MongoClient(config.mongoUri, {
-    serverSelectionTimeoutMS: 10_000,
+    // The database boots beside the node (a machine powers both on at once) and may answer later.
+    serverSelectionTimeoutMS: 30_000,
     appName: config.ip,
     monitorCommands: true,
   });

@@ -109,9 +109,9 @@ function isDurationKey(key: string): boolean {
 }
 
 /**
- * Transport and waiting timers compress only down to a floor: a 300 ms ping deadline, a 100 ms HTTP
- * timeout or a 1.2 s window for sync answers on a loaded 2-core host would turn a slow peer into a
- * dead one, a fault nobody injected.
+ * Transport and waiting timers and polls compress only down to a floor: a 300 ms ping deadline, a
+ * 100 ms HTTP timeout or a 1.2 s window for sync answers on a loaded 2-core host would turn a slow
+ * peer into a dead one, a fault nobody injected, and 300 ms polls on 16 nodes load the host.
  */
 export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
   peerPingIntervalMs: 2_000,
@@ -120,6 +120,12 @@ export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
   evictionProbeTimeoutMs: 2_000,
   permanentMessagesTimeoutMs: 5_000,
   sseKeepaliveMs: 1_000,
+  // Polls: at 0.01 they would run every 300-600 ms on 16 nodes at once and keep a 2-core host
+  // busy (an idle network drew most of a core); no spec decision needs them finer than 1 s.
+  daemonPollMs: 1_000,
+  confirmationPollMs: 1_000,
+  heartbeatIntervalMs: 1_000,
+  sweeperIntervalMs: 1_000,
   // Waiting on other processes: a sync response, a request in flight, a boot gate.
   syncFlagClearMs: 15_000,
   syncRequestToleranceMs: 15_000,

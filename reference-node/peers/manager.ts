@@ -289,7 +289,7 @@ export class PeerManager {
     return new Promise((resolve) => {
       let helloSeen = false;
       const early: EarlyFrame[] = [];
-      const onMessage = (data: RawData, isBinary: boolean): void => {
+      const onMessage = (data: RawData, isBinary: boolean) => {
         if (helloSeen) {
           early.push({ data, isBinary });
           return;
@@ -329,7 +329,15 @@ export class PeerManager {
     });
   }
 
-  #register({ accepted, direction, socket }: { accepted: AcceptedHello; direction: Direction; socket: WebSocket }): void {
+  #register({
+    accepted,
+    direction,
+    socket,
+  }: {
+    accepted: AcceptedHello;
+    direction: Direction;
+    socket: WebSocket;
+  }): void {
     const early = accepted.takeEarlyFrames();
     const connection = new PeerConnection({
       peer: accepted.peer,

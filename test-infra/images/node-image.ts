@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
+import { bundleNode } from './bundle-node.js';
 import { compileProject } from './compile.js';
 import { buildImage, imageBuiltFrom } from './docker-images.js';
 import { hashParts, hashTree, tagHashLength } from './input-hash.js';
@@ -47,6 +48,11 @@ async function stageApp({ context, appDir }: { context: BuildContext; appDir: st
   await copyFile(path.join(repoRoot, 'package.json'), path.join(appDir, 'package.json'));
   await runCommand({ command: 'cp', args: ['-r', outDir, path.join(appDir, 'dist')] });
   await runCommand({ command: 'cp', args: ['-r', path.join(repoRoot, 'fixtures'), path.join(appDir, 'fixtures')] });
+  await step(
+    'node: bundle the reference node (esbuild)',
+    () => bundleNode({ appDir }),
+    ({ bytes }) => `${(bytes / 2 ** 20).toFixed(1)} MiB`,
+  );
 }
 
 /** Proves the prebuilt zeromq addon loads inside the image (glibc, Node ABI), before the tag is trusted. */

@@ -96,8 +96,13 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
 
   const cleanup = new Teardown({ runId, runDir, history, log });
   try {
-    const daemon = await startDaemon({ options, size, runId, runDir, plan, networkName, images, history });
-    log(`daemon stub ${plan.daemon} (${size} views)`);
+    // The daemon boots beside the machines: nodes wait for it behind their daemonReady gate.
+    const daemonStarted = startDaemon({ options, size, runId, runDir, plan, networkName, images, history }).then(
+      (started) => {
+        log(`daemon stub ${plan.daemon} (${size} views)`);
+        return started;
+      },
+    );
     const machines = Array.from({ length: size }, (_, i) =>
       createMachine({ index: i + 1, options, runId, runDir, plan, networkName, images, history }),
     );
@@ -132,7 +137,10 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
       observe(machine);
       log(`node ${machine.index} ready at ${machine.listedIp}`);
     };
-    await Promise.all(machines.filter((m) => !deferred.has(m.index)).map(startMachine));
+    const [daemon] = await Promise.all([
+      daemonStarted,
+      ...machines.filter((m) => !deferred.has(m.index)).map(startMachine),
+    ]);
     log(`${live.size} nodes ready${deferred.size ? `, ${deferred.size} deferred` : ''}`);
 
     const node = (index: number) => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { NODE_BUNDLE_PATH } from '../images/app-layout.js';
 import {
   type AddressPlan,
   DAEMON_CONTROL_PORT,
@@ -18,7 +19,7 @@ import {
  * createNetwork and by the compose generator, so both describe the same network.
  */
 export const DEFAULT_TIME_SCALE = 0.01;
-export const NODE_COMMAND = ['node', 'dist/reference-node/main.js'];
+export const NODE_COMMAND = ['node', NODE_BUNDLE_PATH];
 export const MANIFEST_PATH_IN_DAEMON = '/fluxnet/manifest.json';
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 

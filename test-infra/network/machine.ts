@@ -83,14 +83,22 @@ export class Machine {
     return `mongodb://${this.dbIp}:${DB_PORT}/?directConnection=true`;
   }
 
-  /** Creates and starts both containers with a fresh boot id; resolves when the node answers /health. */
+  /**
+   * Creates and starts both containers with a fresh boot id, side by side (the node waits for its
+   * database itself, as it does on a real machine); resolves when both answer.
+   */
   async start(): Promise<void> {
     this.#newBootId();
-    this.#db = await this.#dbBuilder().start();
-    const builder = this.#nodeBuilder();
-    this.#node = await builder.create();
-    await this.#node.container.start();
-    await builder.waitUntilReady(this.#node);
+    const startDb = async (): Promise<void> => {
+      this.#db = await this.#dbBuilder().start();
+    };
+    const startNode = async (): Promise<void> => {
+      const builder = this.#nodeBuilder();
+      this.#node = await builder.create();
+      await this.#node.container.start();
+      await builder.waitUntilReady(this.#node);
+    };
+    await Promise.all([startDb(), startNode()]);
     this.#record('start');
   }
 
@@ -131,12 +139,14 @@ export class Machine {
     await this.boot();
   }
 
-  /** Boots a powered-off machine: new boot id, database first, then the node. */
+  /** Boots a powered-off machine: new boot id, database and node powered on together. */
   async boot(): Promise<void> {
     this.#newBootId();
-    await this.#dbContainer().start();
-    await this.#dbBuilder().waitUntilReady(this.#db!);
-    await this.startNode();
+    const startDb = async (): Promise<void> => {
+      await this.#dbContainer().start();
+      await this.#dbBuilder().waitUntilReady(this.#db!);
+    };
+    await Promise.all([startDb(), this.startNode()]);
     this.#record('booted', { bootId: this.#bootId });
   }
 

@@ -15,6 +15,9 @@ export interface WaitStrategy {
 
 export class ReadinessTimeoutError extends Error {}
 
+/** How often a poll also asks the engine whether the container still runs (each ask costs dockerd CPU). */
+const LIVENESS_CHECK_MS = 1_000;
+
 async function pollUntil(args: {
   context: WaitContext;
   intervalMs: number;
@@ -22,16 +25,20 @@ async function pollUntil(args: {
   probe: () => Promise<boolean>;
 }): Promise<void> {
   let lastError = 'never answered';
+  let checkedAliveAt = 0;
   while (Date.now() < args.context.deadline) {
-    const state = await args.context.container.inspect();
-    if (!state.State.Running) {
-      throw new ReadinessTimeoutError(`${args.what}: container exited (code ${state.State.ExitCode}) before ready`);
-    }
     try {
       if (await args.probe()) return;
       lastError = 'not ready yet';
     } catch (error) {
       lastError = (error as Error).message;
+    }
+    if (Date.now() - checkedAliveAt >= LIVENESS_CHECK_MS) {
+      checkedAliveAt = Date.now();
+      const state = await args.context.container.inspect();
+      if (!state.State.Running) {
+        throw new ReadinessTimeoutError(`${args.what}: container exited (code ${state.State.ExitCode}) before ready`);
+      }
     }
     // A poll interval, not a sleep: readiness has no event to listen to from outside the container.
     await delay(args.intervalMs);
