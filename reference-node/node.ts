@@ -25,6 +25,7 @@ import { NodeList } from './daemon/node-list.js';
 import { Announcer } from './gossip/announcer.js';
 import { createGossipHandler, type GossipHandler } from './gossip/handlers.js';
 import { GossipPipeline } from './gossip/pipeline.js';
+import { HashRetryOnBlocks } from './hash-sync/block-retry.js';
 import { HashSync, type HashSyncStats } from './hash-sync/hash-sync.js';
 import { HashRequestResponder, type HashRequestStats } from './hash-sync/responder.js';
 import { createRegisterApp } from './http/register-app.js';
@@ -236,7 +237,7 @@ function createNetworkParts(ctx: NodeContext, stores: Stores, daemon: DaemonPart
   const { config, clock, logger, bus } = ctx;
   const { tunables, regressions } = config;
   const { eventLog, locationCache: cache, messages, databases } = stores;
-  const { nodeList } = daemon;
+  const { nodeList, explorer } = daemon;
   const identity = { ip: config.ip, privkeyHex: config.privkeyHex, pubkeyHex: config.pubkeyHex };
   const readView = createViewReader({ eventLog, clock, tunables, regressions });
   const onError =
@@ -339,7 +340,7 @@ function createNetworkParts(ctx: NodeContext, stores: Stores, daemon: DaemonPart
     handlers: {
       announceApps: () => announcements.peersReady(),
       requestSyncs: () => void stateSync.requestSyncs(),
-      runHashSync: (attempt) => hashSync.run(attempt),
+      runHashSync: (attempt) => hashSync.run({ attempt, height: explorer.scannedHeight }),
       // The permanent messages are this node's app DB: nothing to reindex.
       rebuildDb: async () => {},
       degraded: () => stateSync.receiver.resetSyncState(),
@@ -356,6 +357,13 @@ function createNetworkParts(ctx: NodeContext, stores: Stores, daemon: DaemonPart
     onSyncRequest: (input) => stateSync.handleRequestFrame(input),
     onSyncResponse: (input) => stateSync.handleResponseFrame(input),
     regressions,
+  });
+  const hashRetry = new HashRetryOnBlocks({
+    hashSync,
+    messages,
+    hashSyncDone: () => orchestrator.snapshot.hashSync === 'done',
+    nextAttempt: () => hashSync.stats.runs + 1,
+    logger: logger.child({ part: 'hash-sync' }),
   });
   // §4.1 eviction: cache IPs the deterministic list dropped are probed and evicted unless CONFIRMED.
   const statusMonitor = new NodeStatusMonitor({
@@ -375,6 +383,7 @@ function createNetworkParts(ctx: NodeContext, stores: Stores, daemon: DaemonPart
     readView,
     stateSync,
     hashSync,
+    hashRetry,
     hashResponder,
     confirmation,
     orchestrator,
@@ -571,8 +580,16 @@ async function assemble({
   announcements.start();
   let closing: Promise<void> | undefined;
   const offs = [
-    explorer.hashesFound.on((found) => stores.messages.onHashesFound(found.map((row) => row.hash))),
-    explorer.atTip.on(({ height }) => orchestrator.send({ kind: 'blocksProcessed', height })),
+    explorer.hashesFound.on(async (found) => {
+      const hashes = found.map((row) => row.hash);
+      await stores.messages.onHashesFound(hashes);
+      const unresolved = new Set(await stores.messages.missingHashes());
+      if (hashes.some((hash) => unresolved.has(hash))) network.hashRetry.hashesChanged();
+    }),
+    explorer.atTip.on(({ height }) => {
+      orchestrator.send({ kind: 'blocksProcessed', height });
+      void network.hashRetry.onBlock(height);
+    }),
     stores.messages.specStored.on(() => spawner.reconcile()),
     nodeList.listChanged.on(() => {
       if (nodeList.ready) void spawner.reconcile();

@@ -93,6 +93,8 @@ export const DEFAULT_TUNABLES = {
 
 export type Tunables = { -readonly [K in keyof typeof DEFAULT_TUNABLES]: (typeof DEFAULT_TUNABLES)[K] };
 export type TunableName = keyof Tunables;
+/** Absolute values set over the defaults (FLUXNET_TUNABLES, createNetwork's `tunables`). */
+export type TunableOverrides = Partial<Tunables>;
 
 /** A bad FLUXNET_TIME_SCALE / FLUXNET_TUNABLES value, naming the variable and the field. */
 export class TunablesError extends Error {
@@ -128,6 +130,7 @@ export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
   sweeperIntervalMs: 1_000,
   // Waiting on other processes: a sync response, a request in flight, a boot gate.
   syncFlagClearMs: 15_000,
+  hashResolutionBaseMs: 2_000,
   syncRequestToleranceMs: 15_000,
   bootDaemonWaitMs: 30_000,
   bootDbReadyWaitMs: 30_000,

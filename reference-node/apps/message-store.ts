@@ -14,6 +14,7 @@ import { Signal } from '../signal.js';
 import type { EventBus } from '../sse/event-bus.js';
 import { COLLECTION_NAMES } from '../store/collections.js';
 import type { Tunables } from '../tunables.js';
+import { decideHashRetry, type HashBackoffTunables } from './hash-retry.js';
 
 /** Times are epoch ms, like every time in the app-state store. */
 export type TemporaryMessageDoc = AppMessage & { receivedAt: number; expireAt: number };
@@ -94,14 +95,44 @@ export class AppMessageStore {
   }
 
   /**
-   * Hashes found on chain whose body is not held (§6 "missing"; `messageNotFound` rows are given
-   * up). Read whole and filtered here: the stand-in database may store these booleans as 0/1.
+   * Hashes found on chain whose body is not held (§6 "missing"): not given up (`messageNotFound`)
+   * and, at `height`, past their `nextRetryHeight` if they have one (every such hash without a
+   * height). Read whole and filtered here: the stand-in database may store booleans as 0/1.
    */
-  async missingHashes(): Promise<string[]> {
-    const rows = await this.#hashes
-      .find({}, { projection: { _id: 0, hash: 1, message: 1, messageNotFound: 1 } })
-      .toArray();
-    return [...new Set(rows.filter((row) => !row.message && !row.messageNotFound).map((row) => row.hash))];
+  async missingHashes({ height }: { height?: number } = {}): Promise<string[]> {
+    const due = (row: AppHashRow) =>
+      height === undefined || row.nextRetryHeight === undefined || row.nextRetryHeight <= height;
+    const rows = await this.#unresolvedRows();
+    return [...new Set(rows.filter(due).map((row) => row.hash))];
+  }
+
+  /** §6 step 5 for each hash a sync left missing: schedule its next retry, or give it up. */
+  async deferUnresolved(args: {
+    hashes: readonly string[];
+    height: number;
+    tunables: HashBackoffTunables;
+  }): Promise<{ deferred: number; givenUp: number }> {
+    const wanted = new Set(args.hashes);
+    let deferred = 0;
+    let givenUp = 0;
+    for (const row of await this.#unresolvedRows()) {
+      if (!wanted.has(row.hash)) continue;
+      const decision = decideHashRetry({ row, height: args.height, tunables: args.tunables });
+      if (decision.giveUp) {
+        await this.#hashes.updateOne({ txid: row.txid }, { $set: { messageNotFound: true } });
+        givenUp += 1;
+        continue;
+      }
+      const { syncAttempts, retryFromHeight, nextRetryHeight } = decision;
+      await this.#hashes.updateOne({ txid: row.txid }, { $set: { syncAttempts, retryFromHeight, nextRetryHeight } });
+      deferred += 1;
+    }
+    return { deferred, givenUp };
+  }
+
+  async #unresolvedRows(): Promise<AppHashRow[]> {
+    const rows = await this.#hashes.find({}, { projection: { _id: 0 } }).toArray();
+    return rows.filter((row) => !row.message && !row.messageNotFound);
   }
 
   /** The bodies held for these hashes (permanent first), in the gossiped temporary-message form. */

@@ -20,6 +20,10 @@ export interface AppHashRow {
   value: number;
   message: boolean;
   messageNotFound: boolean;
+  /** Set by hash sync when the body was still missing after a run (§6 step 5). */
+  syncAttempts?: number;
+  retryFromHeight?: number;
+  nextRetryHeight?: number;
 }
 
 interface ScannedHeightDoc {

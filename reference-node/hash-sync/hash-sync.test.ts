@@ -37,6 +37,7 @@ function setup({
   const sent: { peer: string; frame: string }[] = [];
   const published: { name: FluxEventName; payload: unknown }[] = [];
   const onSend: ((hashes: string[]) => void)[] = [];
+  const deferred: { hashes: readonly string[]; height: number }[] = [];
   const hashSync = new HashSync({
     identity: { ip: '127.0.0.1:1', privkeyHex: NODE.privkey, pubkeyHex: NODE.pubkey },
     clock: manualClock(1_700_000_000_000),
@@ -53,6 +54,10 @@ function setup({
         for (const hash of hashes) if (heldLocally.includes(hash)) resolve(hash);
       },
       specStored,
+      deferUnresolved: async ({ hashes, height }) => {
+        deferred.push({ hashes, height });
+        return { deferred: hashes.length, givenUp: 0 };
+      },
     },
     peers: () => ({
       connectedPeers: () => ['p1', 'p2', 'p3', 'p4'],
@@ -68,13 +73,13 @@ function setup({
     bus: { publish: (name, payload) => published.push({ name, payload }) },
     ...(regressions ? { regressions } : {}),
   });
-  return { hashSync, sent, published, resolve, onSend };
+  return { hashSync, sent, published, resolve, onSend, deferred };
 }
 
 describe('hash sync (targeted fluxapprequest, §6)', () => {
   it('nothing missing: complete at once, nothing asked', async () => {
     const { hashSync, sent, published } = setup({ missing: [] });
-    await hashSync.run(1);
+    await hashSync.run({ attempt: 1, height: 50 });
     expect(sent).toEqual([]);
     expect(published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 1, missing: 0 } }]);
   });
@@ -88,7 +93,7 @@ describe('hash sync (targeted fluxapprequest, §6)', () => {
       if (sent.length === 6) for (const hash of [h(2), h(3), h(4)]) resolve(hash);
       expect(hashes.length).toBeLessThanOrEqual(2);
     });
-    await hashSync.run(2);
+    await hashSync.run({ attempt: 2, height: 50 });
     const frames = sent.map(({ peer, frame }) => {
       const parsed = parsePeerFrame(frame);
       if (!parsed.ok || parsed.frame.kind !== 'broadcast') throw new Error('not a broadcast');
@@ -105,11 +110,24 @@ describe('hash sync (targeted fluxapprequest, §6)', () => {
     expect(published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 2, missing: 0 } }]);
   });
 
-  it('no answer: gives up at the deadline and reports what is still missing', async () => {
-    const { hashSync, published } = setup({ missing: [h(7), h(8)], baseMs: 5 });
-    await hashSync.run(1);
+  it('no answer: each round asks peers not asked before until none is left, then defers what is missing', async () => {
+    const { hashSync, published, sent, deferred } = setup({ missing: [h(7), h(8)], baseMs: 5 });
+    await hashSync.run({ attempt: 1, height: 50 });
     expect(published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 1, missing: 2 } }]);
-    expect(hashSync.stats).toMatchObject({ runs: 1, requestsSent: 3, lastMissing: 2 });
+    // Round 1 asks 3 of the 4 peers, round 2 the last one; round 3 finds nobody new and stops.
+    expect(sent.map(({ peer }) => peer).sort()).toEqual(['p1', 'p2', 'p3', 'p4']);
+    expect(hashSync.stats).toMatchObject({ runs: 1, requestsSent: 4, lastMissing: 2 });
+    expect(deferred).toEqual([{ hashes: [h(7), h(8)], height: 50 }]);
+  });
+
+  it('a later round reaches the peer that holds the body; nothing is deferred', async () => {
+    const { hashSync, published, sent, resolve, onSend, deferred } = setup({ missing: [h(9)], baseMs: 5 });
+    onSend.push(() => {
+      if (sent.length === 4) resolve(h(9));
+    });
+    await hashSync.run({ attempt: 1, height: 50 });
+    expect(published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 1, missing: 0 } }]);
+    expect(deferred).toEqual([]);
   });
 
   it('regression hash-request-over-500: same 3 missing hashes, one request over the limit that peers refuse', async () => {
@@ -119,7 +137,7 @@ describe('hash sync (targeted fluxapprequest, §6)', () => {
         baseMs: 5,
         ...(regressions ? { regressions } : {}),
       });
-      await hashSync.run(1);
+      await hashSync.run({ attempt: 1, height: 50 });
       const first = sent.filter(({ peer }) => peer === sent[0]!.peer);
       return first.map(({ frame }) => {
         const parsed = parsePeerFrame(frame);

@@ -4,7 +4,12 @@
  * API, and who hosts an app.
  */
 import type { LocationRow } from '../../protocol/appstate/documents.js';
-import { DEFAULT_TUNABLES, scaleTunables, type Tunables } from '../../reference-node/tunables.js';
+import {
+  DEFAULT_TUNABLES,
+  scaleTunables,
+  type TunableOverrides,
+  type Tunables,
+} from '../../reference-node/tunables.js';
 import { type PerNodeState, readNodeStates } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
 import { expectConverged } from '../../test-infra/harness/convergence.js';
@@ -17,7 +22,7 @@ import { RELAXED_GOSSIP_WINDOWS, reportConverged } from './profile.js';
  * scaled): a sigterm relayed late on this loaded host would be ignored for its age, by no fault under
  * test. None of these suites is about message age.
  */
-export const CHAOS_TUNABLES: Readonly<Record<string, number>> = { ...RELAXED_GOSSIP_WINDOWS, sigtermMaxAgeMs: 24_000 };
+export const CHAOS_TUNABLES: Readonly<TunableOverrides> = { ...RELAXED_GOSSIP_WINDOWS, sigtermMaxAgeMs: 24_000 };
 
 /**
  * What every node of a network runs with: the defaults scaled by the network's time scale, the
@@ -26,10 +31,10 @@ export const CHAOS_TUNABLES: Readonly<Record<string, number>> = { ...RELAXED_GOS
 export function networkTunables(args: {
   timeScale: number;
   size: number;
-  overrides?: Readonly<Record<string, number>>;
+  overrides?: Readonly<TunableOverrides>;
 }): Tunables {
   const scaled = scaleTunables(DEFAULT_TUNABLES, args.timeScale);
-  return { ...scaled, ...networkSizedTunables(args.size), ...args.overrides } as Tunables;
+  return { ...scaled, ...networkSizedTunables(args.size), ...args.overrides };
 }
 
 /** `/apps/location/<app>` on one node: its cache rows for the app, unexpired on the node's clock. */

@@ -1,3 +1,5 @@
+import type { TunableOverrides } from '../../reference-node/tunables.js';
+
 /**
  * Gossip age windows for suites whose faults are not about message age (partitions, reorgs). At
  * time scale 0.01 FluxOS's 5-minute validity becomes 3 s, under the propagation tail of 16 nodes
@@ -5,7 +7,7 @@
  * partition's load), so broadcasts would be dropped as stale for reasons no fault caused. These
  * keep FluxOS's windows at a tenth of production instead; the clock-skew suite keeps the scaled ones.
  */
-export const RELAXED_GOSSIP_WINDOWS: Readonly<Record<string, number>> = {
+export const RELAXED_GOSSIP_WINDOWS: Readonly<TunableOverrides> = {
   gossipValidityMs: 30_000,
   staleBroadcastMs: 30_000,
   messageCacheTtlMs: 30_000,

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { TunableOverrides } from '../../reference-node/tunables.js';
 import { ensureImages, type ImageSet } from '../images/ensure-images.js';
 import { History } from '../observe/history.js';
 import { SseObserver } from '../observe/sse-observer.js';
@@ -33,7 +34,7 @@ export interface CreateNetworkOptions {
   deferred?: number[];
   /** Node time scale (0.01 = 100× faster) and tunable overrides, passed to every node. */
   timeScale?: number;
-  tunables?: Record<string, number>;
+  tunables?: TunableOverrides;
   nodeOverrides?: Record<number, NodeOverride>;
   seed?: number;
   /** The image of the system under test (node contract); the reference node by default. */

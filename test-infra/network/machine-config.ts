@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { TunableOverrides } from '../../reference-node/tunables.js';
 import { NODE_BUNDLE_PATH } from '../images/app-layout.js';
 import {
   type AddressPlan,
@@ -29,7 +30,7 @@ const REPO_ROOT = resolve(import.meta.dirname, '../..');
  * minimum uptime: in a freshly started network no node has FluxOS's 125 minutes (75 s scaled) yet,
  * and without eligible sync peers a node could only reach READY through the 250-block timer.
  */
-export function networkSizedTunables(size: number): Record<string, number> {
+export function networkSizedTunables(size: number): TunableOverrides {
   const peers = Math.max(1, size - 1);
   return {
     syncPeerMinUptimeMs: 0,
@@ -46,7 +47,7 @@ export interface NodeEnvironmentOptions {
   /** Machines in the network (sizes the count tunables). */
   size: number;
   timeScale?: number;
-  tunables?: Record<string, number>;
+  tunables?: TunableOverrides;
   regressions?: readonly string[];
   env?: Record<string, string>;
 }
