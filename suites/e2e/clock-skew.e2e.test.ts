@@ -7,14 +7,20 @@
  * report the skewed time itself: in its API's Date header and in the broadcastedAt it announces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { converged, diverged, readNodeStates, recordDivergence, sometimes } from '../../test-infra/check/index.js';
-import { expectConverged } from '../../test-infra/harness/convergence.js';
+import {
+  converged,
+  diverged,
+  heldOnlyBy,
+  readNodeStates,
+  recordDivergence,
+  sometimes,
+} from '../../test-infra/check/index.js';
+import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { probeStates } from '../../test-infra/harness/locations.js';
+import { type NodeStatsView, statOf } from '../../test-infra/harness/node-stats.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { heldOnlyBy, probeStates } from './divergence.js';
-import { type NodeStatsView, statOf } from './node-stats.js';
-import { reportConverged } from './profile.js';
 
 const NODES = 16;
 /** Beyond the scaled validity (3 s) and future tolerance (1.2 s), within the 75 s the peer handshake allows. */

@@ -15,13 +15,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { converged } from '../../test-infra/check/index.js';
-import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { hostApp } from '../../test-infra/harness/apps.js';
+import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { locationIps, readStates, runsApp } from '../../test-infra/harness/locations.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
+import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
 import type { EvictionKind } from '../../test-infra/nemesis/evict.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { CHAOS_TUNABLES, hostApp, locationIps, networkTunables, readStates, runsApp } from './chaos.js';
-import { reportConverged } from './profile.js';
 
 const NODES = 16;
 const APP = 'evictweb';

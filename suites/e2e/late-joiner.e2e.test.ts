@@ -21,19 +21,19 @@ import {
   type CheckResult,
   converged,
   diverged,
+  heldOnlyBy,
   recordDivergence,
   sampleOnEvents,
   sometimes,
 } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
-import { convergenceProbe, expectConverged } from '../../test-infra/harness/convergence.js';
+import { convergenceProbe, expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { probeStates, readStates, runsApp } from '../../test-infra/harness/locations.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
+import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
 import { halves, sides } from '../../test-infra/nemesis/grudge.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { CHAOS_TUNABLES, networkTunables, readStates, runsApp } from './chaos.js';
-import { heldOnlyBy, probeStates } from './divergence.js';
-import { reportConverged } from './profile.js';
 
 const NODES = 16;
 const JOINER = 16;

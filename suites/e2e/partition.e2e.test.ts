@@ -7,15 +7,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
-import { diverged, readNodeStates, sampleOnEvents, sometimes } from '../../test-infra/check/index.js';
+import { diverged, heldOnlyBy, readNodeStates, sampleOnEvents, sometimes } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
-import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { locationIps, probeStates, runsApp } from '../../test-infra/harness/locations.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
+import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, isolate, sides } from '../../test-infra/nemesis/grudge.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { heldOnlyBy, probeStates } from './divergence.js';
-import { RELAXED_GOSSIP_WINDOWS, reportConverged } from './profile.js';
 
 const NODES = 16;
 const APPRUNNING_INTERVAL_MS = 15_000;
@@ -53,14 +53,6 @@ afterAll(async () => {
   nemesis?.close();
   await network?.teardown();
 });
-
-const runsApp = (hash: string) => (payload: unknown) =>
-  (payload as { apps: { hash: string }[] }).apps.some((app) => app.hash === hash);
-
-async function locationIps(node: number, app: string): Promise<string[]> {
-  const rows = await network.node(node).apiGet<{ ip: string }[]>(`/apps/location/${app}`);
-  return rows.map((row) => row.ip).sort();
-}
 
 function latestRunning(events: readonly AppStateEventDoc[], ip: string): number | undefined {
   const doc = events.find((event) => event.type === 'apprunning' && event.ip === ip && event.dedupKey === 'v2');
@@ -109,12 +101,12 @@ describe('partitions of a 16-node network', () => {
     await network.waitFor({ event: 'network:apprunning', since: running, timeoutMs: EVENT_TIMEOUT_MS });
 
     for (const node of sideA) {
-      expect(await locationIps(node, 'halfa'), `node ${node} (side A) locates halfa`).not.toEqual([]);
-      expect(await locationIps(node, 'halfb'), `node ${node} (side A) cannot know halfb`).toEqual([]);
+      expect(await locationIps(network, { node, app: 'halfa' }), `node ${node} (side A) locates halfa`).not.toEqual([]);
+      expect(await locationIps(network, { node, app: 'halfb' }), `node ${node} (side A) cannot know halfb`).toEqual([]);
     }
     for (const node of sideB) {
-      expect(await locationIps(node, 'halfb'), `node ${node} (side B) locates halfb`).not.toEqual([]);
-      expect(await locationIps(node, 'halfa'), `node ${node} (side B) cannot know halfa`).toEqual([]);
+      expect(await locationIps(network, { node, app: 'halfb' }), `node ${node} (side B) locates halfb`).not.toEqual([]);
+      expect(await locationIps(network, { node, app: 'halfa' }), `node ${node} (side B) cannot know halfa`).toEqual([]);
     }
     await sampler.stop();
     sometimes(network.history, {
@@ -150,10 +142,10 @@ describe('partitions of a 16-node network', () => {
     reportConverged({ suite: 'partition', label: 'halves healed: hash sync', result: hashes });
     const ipsOf = (side: number[]) => side.map((node) => network.node(node).listedIp);
     for (const node of nodes) {
-      expect(await locationIps(node, 'halfa'), `node ${node} locates halfa on side A`).toEqual(
+      expect(await locationIps(network, { node, app: 'halfa' }), `node ${node} locates halfa on side A`).toEqual(
         expect.arrayContaining(ipsOf(sideA)),
       );
-      expect(await locationIps(node, 'halfb'), `node ${node} locates halfb on side B`).toEqual(
+      expect(await locationIps(network, { node, app: 'halfb' }), `node ${node} locates halfb on side B`).toEqual(
         expect.arrayContaining(ipsOf(sideB)),
       );
     }

@@ -20,13 +20,13 @@ import {
 } from '../../test-infra/check/index.js';
 import { mineRegistration, postRegistration } from '../../test-infra/harness/apps.js';
 import { chainAppHashes } from '../../test-infra/harness/chain-hashes.js';
-import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { statOf } from '../../test-infra/harness/node-stats.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
+import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, sides } from '../../test-infra/nemesis/grudge.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { statOf } from './node-stats.js';
-import { RELAXED_GOSSIP_WINDOWS, reportConverged } from './profile.js';
 
 const NODES = 16;
 const CONVERGE_WITHIN_MS = 90_000;

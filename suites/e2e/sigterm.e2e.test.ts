@@ -19,12 +19,12 @@ import type { LocationRow } from '../../protocol/appstate/documents.js';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { type CheckResult, converged } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
-import { expectConverged } from '../../test-infra/harness/convergence.js';
+import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { hostsOf, locationIps, locationRows, readStates, runsApp } from '../../test-infra/harness/locations.js';
 import { runSeed } from '../../test-infra/harness/seed.js';
+import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
 import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
-import { CHAOS_TUNABLES, hostsOf, locationIps, locationRows, networkTunables, readStates, runsApp } from './chaos.js';
-import { reportConverged } from './profile.js';
 
 const NODES = 16;
 const APP = 'sigweb';

@@ -4,6 +4,7 @@ export * from './daemon-rpc.js';
 export * from './daemon-watcher.js';
 export * from './event-log-check.js';
 export * from './hashes-check.js';
+export * from './held-only-by.js';
 export * from './locations-check.js';
 export * from './node-state.js';
 export * from './sometimes.js';

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { signAppMessage } from '../../protocol/gossip/app-message.js';
 import type { AppMessage } from '../../protocol/gossip/messages.js';
 import type { FluxNetwork } from '../network/create-network.js';
+import { expectConverged, reportConverged } from './convergence.js';
+import { hostsOf } from './locations.js';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -119,4 +121,25 @@ export async function registerApp(network: FluxNetwork, options: RegisterAppOpti
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
   return message;
+}
+
+/** Registers an app, waits until its instances run, and reports the baseline convergence of a suite. */
+export async function hostApp(
+  network: FluxNetwork,
+  args: { suite: string; app: string; instances: number; timeoutMs: number; within: number },
+): Promise<{ hash: string; hosts: number[] }> {
+  const registered = network.history.now();
+  const { hash } = await registerApp(network, { name: args.app, instances: args.instances });
+  const hosts = await hostsOf(network, {
+    hash,
+    instances: args.instances,
+    since: registered,
+    timeoutMs: args.timeoutMs,
+  });
+  reportConverged({
+    suite: args.suite,
+    label: 'app hosted',
+    result: await expectConverged(network, { within: args.within, label: `${args.suite}: app hosted` }),
+  });
+  return { hash, hosts };
 }

@@ -61,3 +61,13 @@ export async function expectConverged(network: FluxNetwork, options: ExpectConve
   const probe = convergenceProbe(network, options);
   return converged({ checks: [probe], within: options.within, history: network.history, label: options.label });
 }
+
+/** Prints a converged() outcome as the suites' time-to-converge line. */
+export function reportConverged(args: {
+  suite: string;
+  label: string;
+  result: { elapsedMs: number; timings: readonly { name: string; convergedAfterMs: number }[] };
+}): void {
+  const checks = args.result.timings.map((timing) => `${timing.name} ${timing.convergedAfterMs} ms`).join(', ');
+  process.stdout.write(`[${args.suite}] ${args.label}: converged after ${args.result.elapsedMs} ms (${checks})\n`);
+}

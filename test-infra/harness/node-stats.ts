@@ -2,7 +2,7 @@
  * The parts of `GET /flux/stats` (node contract §3) the chaos suites read: gossip verdict counters
  * and the explorer's rollbacks, the visible traces of rejected broadcasts and handled reorgs.
  */
-import type { FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { FluxNetwork } from '../network/create-network.js';
 
 export interface NodeStatsView {
   gossip: Record<string, number>;
