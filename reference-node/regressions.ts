@@ -20,6 +20,7 @@ export const IMPLEMENTED_REGRESSIONS: Readonly<Partial<Record<RegressionName, st
   'empty-v2-stored': 'store/event-log.ts',
   'sync-unconditional-set': 'store/event-log.ts, store/location-cache.ts',
   'first-broadcast-races-boot': 'apps/announcements.ts',
+  'single-peer-hash-sync': 'hash-sync/hash-sync.ts',
   'hash-request-over-500': 'hash-sync/hash-sync.ts',
   'hash-sync-failure-terminal': 'orchestrator/state-machine.ts',
   'app-message-gossip-dropped': 'gossip/handlers.ts',

@@ -20,11 +20,13 @@ function setup({
   heldLocally = [],
   baseMs = 60_000,
   regressions,
+  random,
 }: {
   missing: string[];
   heldLocally?: string[];
   baseMs?: number;
   regressions?: ReadonlySet<RegressionName>;
+  random?: () => number;
 }) {
   const pending = new Set(missing);
   const specStored = new Signal<StoredSpec>((error) => {
@@ -72,6 +74,7 @@ function setup({
     }),
     bus: { publish: (name, payload) => published.push({ name, payload }) },
     ...(regressions ? { regressions } : {}),
+    ...(random ? { random } : {}),
   });
   return { hashSync, sent, published, resolve, onSend, deferred };
 }
@@ -163,5 +166,29 @@ describe('hash sync (targeted fluxapprequest, §6)', () => {
     const wrong = await requestsOf(new Set(['hash-request-over-500']));
     expect(wrong.map((data) => data.hashes.length)).toEqual([3]);
     expect(await refusedBy(wrong)).toBe(1);
+  });
+
+  it('regression single-peer-hash-sync: one peer that lacks the body, no further round, the hash stays missing', async () => {
+    // The body is held only by the peer a default round would not pick first.
+    const outcome = async (regressions?: ReadonlySet<RegressionName>) => {
+      const { hashSync, sent, resolve, onSend, published } = setup({
+        missing: [h(5)],
+        baseMs: 5,
+        random: () => 0,
+        ...(regressions ? { regressions } : {}),
+      });
+      onSend.push(() => {
+        if (sent.at(-1)?.peer === 'p1') resolve(h(5));
+      });
+      await hashSync.run({ attempt: 1, height: 50 });
+      return { asked: [...new Set(sent.map(({ peer }) => peer))], published };
+    };
+    const fixed = await outcome();
+    expect(fixed.asked).toContain('p1');
+    expect(fixed.published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 1, missing: 0 } }]);
+    const wrong = await outcome(new Set(['single-peer-hash-sync']));
+    expect(wrong.asked).toHaveLength(1);
+    expect(wrong.asked).not.toContain('p1');
+    expect(wrong.published).toEqual([{ name: 'hashSync:complete', payload: { attempt: 1, missing: 1 } }]);
   });
 });

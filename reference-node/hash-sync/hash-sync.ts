@@ -43,7 +43,10 @@ export interface HashSyncOptions {
   messages: Pick<AppMessageStore, 'missingHashes' | 'onHashesFound' | 'specStored' | 'deferUnresolved'>;
   peers(): HashSyncPeers | undefined;
   bus: Pick<EventBus, 'publish'>;
-  /** hash-request-over-500 (bug 14): every missing hash in one request, which responders refuse. */
+  /**
+   * hash-request-over-500 (bug 14): every missing hash in one request, which responders refuse;
+   * single-peer-hash-sync (bug 13): one round to one peer.
+   */
   regressions?: ReadonlySet<RegressionName>;
   random?: () => number;
 }
@@ -86,7 +89,8 @@ export class HashSync {
       missing = await messages.missingHashes({ height });
     }
     const asked = new Set<string>();
-    for (let round = 0; round < tunables.targetedSyncRounds && missing.length > 0 && !this.#stopped; round += 1) {
+    const { rounds } = this.#plan();
+    for (let round = 0; round < rounds && missing.length > 0 && !this.#stopped; round += 1) {
       const peersAsked = await this.#askAndWait(missing, asked);
       missing = await messages.missingHashes({ height });
       if (peersAsked === 0) break;
@@ -96,13 +100,20 @@ export class HashSync {
     bus.publish('hashSync:complete', { attempt, missing: missing.length });
   }
 
+  /** Bug 13 (single-peer-hash-sync): one round to one peer; whatever it lacks stays missing. */
+  #plan(): { rounds: number; peersPerRound: number } {
+    const { tunables, regressions = NO_REGRESSIONS } = this.#options;
+    if (regressions.has('single-peer-hash-sync')) return { rounds: 1, peersPerRound: 1 };
+    return { rounds: tunables.targetedSyncRounds, peersPerRound: tunables.targetedSyncPeersPerRound };
+  }
+
   /** Sends the requests to peers not in `asked` (and adds them); returns how many peers were asked. */
   #request(missing: readonly string[], asked: Set<string>): number {
     const { identity, clock, tunables } = this.#options;
     const peers = this.#options.peers();
     if (!peers) return 0;
     const untried = peers.connectedPeers().filter((peer) => !asked.has(peer));
-    const chosen = shuffled(untried, this.#options.random).slice(0, tunables.targetedSyncPeersPerRound);
+    const chosen = shuffled(untried, this.#options.random).slice(0, this.#plan().peersPerRound);
     for (const peer of chosen) asked.add(peer);
     // Bug 14: the request once carried every missing hash; peers refuse more than 500.
     const oversize = (this.#options.regressions ?? NO_REGRESSIONS).has('hash-request-over-500');
