@@ -194,6 +194,7 @@ function createDaemonParts(ctx: NodeContext, chainDb: Db) {
     // ZMQ counts as silent after two poll periods without a message; polling then takes over.
     silenceMs: 2 * tunables.daemonPollMs,
     logger: logger.child({ part: 'node-list' }),
+    overlappingPolls: config.regressions.has('overlapping-polls'),
   });
   const explorer = new Explorer({
     client,
@@ -313,6 +314,7 @@ function createNetworkParts(ctx: NodeContext, stores: Stores, daemon: DaemonPart
     tunables,
     isListed: () => nodeList.isListed(config.ip, config.pubkeyHex),
     bus,
+    overlappingPolls: regressions.has('overlapping-polls'),
     onEvaluated: ({ levels, previous, actions }) => {
       orchestrator.send({ kind: 'canSendMessages', capable: levels.canSendMessages });
       if (levels.canSendMessages !== previous.canSendMessages) {

@@ -1,6 +1,7 @@
 /**
  * Self-scheduling periodic task (field bug 19m): the next run is scheduled only after the previous
- * one finished, so a slow call never overlaps itself.
+ * one finished, so a slow call never overlaps itself. `overlapping` (the `overlapping-polls`
+ * toggle) brings back the historic fixed `setInterval`, whose runs pile up on a slow daemon.
  */
 export interface PeriodicTask {
   stop(): void;
@@ -13,12 +14,15 @@ export function startPeriodic({
   run,
   onError,
   runImmediately = false,
+  overlapping = false,
 }: {
   intervalMs: number;
   run: () => Promise<void>;
   onError: (error: unknown) => void;
   runImmediately?: boolean;
+  overlapping?: boolean;
 }): PeriodicTask {
+  if (overlapping) return startInterval({ intervalMs, run, onError, runImmediately });
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let running = false;
@@ -48,5 +52,28 @@ export function startPeriodic({
     trigger: () => {
       if (!running) schedule(0);
     },
+  };
+}
+
+/** Bug 19m: a run every intervalMs whether or not the previous one has finished. */
+function startInterval({
+  intervalMs,
+  run,
+  onError,
+  runImmediately,
+}: {
+  intervalMs: number;
+  run: () => Promise<void>;
+  onError: (error: unknown) => void;
+  runImmediately: boolean;
+}): PeriodicTask {
+  const execute = (): void => {
+    run().catch(onError);
+  };
+  const interval = setInterval(execute, intervalMs);
+  if (runImmediately) setImmediate(execute);
+  return {
+    stop: () => clearInterval(interval),
+    trigger: execute,
   };
 }

@@ -28,6 +28,8 @@ export interface ConfirmationPollerOptions {
   /** After every poll, with the levels before it. */
   onEvaluated(evaluation: ConfirmationEvaluation & { previous: ConfirmationLevels }): void;
   onError(error: unknown): void;
+  /** Bug 19m (overlapping-polls): polls on a fixed interval, overlapping on a slow daemon. */
+  overlappingPolls?: boolean;
 }
 
 export interface ConfirmationStats {
@@ -68,6 +70,7 @@ export class ConfirmationPoller {
     this.#task ??= startPeriodic({
       intervalMs: this.#options.tunables.confirmationPollMs,
       runImmediately: true,
+      overlapping: this.#options.overlappingPolls ?? false,
       run: () => this.pollOnce(),
       onError: this.#options.onError,
     });

@@ -34,6 +34,8 @@ export interface NodeListOptions {
   /** ZMQ counts as silent (polling takes over) after this long without a message. */
   silenceMs: number;
   logger: Logger;
+  /** Bug 19m (overlapping-polls): polls on a fixed interval, overlapping on a slow daemon. */
+  overlappingPolls?: boolean;
 }
 
 export interface NodeListStats {
@@ -109,6 +111,7 @@ export class NodeList {
     this.#poller = startPeriodic({
       intervalMs: this.#options.pollMs,
       runImmediately: true,
+      overlapping: this.#options.overlappingPolls ?? false,
       run: () => this.#pollIfNeeded(),
       onError: (error) => this.#options.logger.warn('daemon poll failed', { error: (error as Error).message }),
     });

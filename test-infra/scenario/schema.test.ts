@@ -159,13 +159,6 @@ const BAD: BadCase[] = [
     message: /not a regression toggle \(did you mean "sigterm-ttl-7min"\?\)/,
   },
   {
-    name: 'catalogued toggle the node does not implement',
-    text: `${scenarioWith({ steps: '  - heal\n' })}catches: single-peer-hash-sync\n`,
-    line: 7,
-    path: 'catches',
-    message: /no code path for it yet/,
-  },
-  {
     name: 'regression in a node override',
     text: scenarioWith({ steps: '  - heal\n', network: '  overrides:\n    2: {regressions: [nope]}\n' }),
     line: 6,
