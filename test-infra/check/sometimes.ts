@@ -10,7 +10,7 @@
 import type { History, HistoryEntry } from '../observe/history.js';
 import { type CheckResult, capDiff } from './check-result.js';
 
-const SAMPLE_PREFIX = 'sample:';
+export const SAMPLE_PREFIX = 'sample:';
 const SAMPLE_DIFF_LINES = 10;
 const CONTEXT_SAMPLES = 5;
 

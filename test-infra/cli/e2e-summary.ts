@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from '../../protocol/stats.js';
+import { SAMPLE_PREFIX } from '../check/sometimes.js';
 import { type HistoryEntry, readHistoryJsonl } from '../observe/history.js';
 
 export interface SuiteConvergence {
@@ -20,7 +21,8 @@ export function collectConvergence(args: { runsDir: string; sinceMs: number }): 
     const entries = readHistoryJsonl(readFileSync(path, 'utf8'));
     const suite = suiteName(entries) ?? dir;
     for (const entry of entries) {
-      if (entry.kind !== 'check') continue;
+      // Samples of "sometimes" probes are meant to fail while a fault holds: not convergence checks.
+      if (entry.kind !== 'check' || entry.check.startsWith(SAMPLE_PREFIX)) continue;
       const detail = entry.detail as { elapsedMs?: number } | undefined;
       if (detail?.elapsedMs === undefined && entry.ok) continue;
       const key = `${suite}\u0000${entry.check}`;
