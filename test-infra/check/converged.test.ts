@@ -24,7 +24,7 @@ describe('converged', () => {
       checks: [
         () => {
           rounds += 1;
-          return [result('early', true), result('late', healed)];
+          return [result('early', true), result('late', healed, healed ? [] : ['node 2 lacks x'])];
         },
       ],
     });
@@ -37,8 +37,17 @@ describe('converged', () => {
     expect(early?.name).toBe('early');
     expect(late?.name).toBe('late');
     expect(early!.convergedAfterMs).toBeLessThanOrEqual(late!.convergedAfterMs);
+    // What converged stays on record: the last failing round of 'late', none for 'early'.
+    expect(outcome.divergences).toEqual([
+      { name: 'late', atMs: expect.any(Number), summary: 'late: diverged', diff: ['node 2 lacks x'] },
+    ]);
     const record = history.entries().at(-1);
-    expect(record).toMatchObject({ kind: 'check', check: 'converged', ok: true });
+    expect(record).toMatchObject({
+      kind: 'check',
+      check: 'converged',
+      ok: true,
+      detail: { divergences: [{ name: 'late', diff: ['node 2 lacks x'] }] },
+    });
   });
 
   it('falls back to the tick for changes that emit no event (a TTL expiry)', async () => {

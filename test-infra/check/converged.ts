@@ -8,7 +8,7 @@
  * trigger a round.
  */
 import type { History, HistoryEntry } from '../observe/history.js';
-import type { CheckResult } from './check-result.js';
+import { type CheckResult, capDiff } from './check-result.js';
 
 export type Probe = () => CheckResult | readonly CheckResult[] | Promise<CheckResult | readonly CheckResult[]>;
 
@@ -36,10 +36,23 @@ export interface CheckTiming {
   convergedAfterMs: number;
 }
 
+/** The last failing round of a check that passed in the end: what converged, for the history. */
+export interface LastDivergence {
+  name: string;
+  atMs: number;
+  summary: string;
+  diff: string[];
+}
+
+/** Diff lines kept per check in a passing outcome's record (the failure message keeps them all). */
+const DIVERGENCE_DIFF_LINES = 5;
+
 export interface ConvergedResult {
   elapsedMs: number;
   rounds: number;
   timings: CheckTiming[];
+  /** For each check that failed at least one round: its last failing round. */
+  divergences: LastDivergence[];
   results: CheckResult[];
 }
 
@@ -66,6 +79,8 @@ class ConvergenceWait {
   readonly #start: number;
   /** Per result name: when its current passing streak was first seen. */
   readonly #passingSince = new Map<string, number>();
+  /** Per result name: its last failing round. */
+  readonly #lastDivergence = new Map<string, LastDivergence>();
   /** Per probe: the names it last reported, to name a probe that throws. */
   readonly #probeNames: string[][] = [];
   #results: CheckResult[] = [];
@@ -131,8 +146,15 @@ class ConvergenceWait {
     const seenAt = this.#elapsed();
     this.#rounds += 1;
     for (const result of results) {
-      if (!result.ok) this.#passingSince.delete(result.name);
-      else if (!this.#passingSince.has(result.name)) this.#passingSince.set(result.name, seenAt);
+      if (!result.ok) {
+        this.#passingSince.delete(result.name);
+        this.#lastDivergence.set(result.name, {
+          name: result.name,
+          atMs: seenAt,
+          summary: result.summary,
+          diff: capDiff(result.diff, DIVERGENCE_DIFF_LINES),
+        });
+      } else if (!this.#passingSince.has(result.name)) this.#passingSince.set(result.name, seenAt);
     }
     this.#results = results;
     this.#running = false;
@@ -175,6 +197,7 @@ class ConvergenceWait {
       .filter((result) => result.ok)
       .map((result) => ({ name: result.name, convergedAfterMs: this.#passingSince.get(result.name) ?? elapsedMs }));
     const results = this.#results;
+    const divergences = [...this.#lastDivergence.values()];
     history.append({
       kind: 'check',
       check: label,
@@ -183,10 +206,10 @@ class ConvergenceWait {
         elapsedMs,
         rounds: this.#rounds,
         timings,
-        ...(ok ? {} : { failing: results.filter((result) => !result.ok), reason }),
+        ...(ok ? { divergences } : { failing: results.filter((result) => !result.ok), reason }),
       },
     });
-    if (ok) return { elapsedMs, rounds: this.#rounds, timings, results };
+    if (ok) return { elapsedMs, rounds: this.#rounds, timings, divergences, results };
     throw new NotConvergedError(
       failureMessage({ label, within, rounds: this.#rounds, results, timings, reason }),
       results,
