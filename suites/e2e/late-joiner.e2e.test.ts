@@ -65,10 +65,7 @@ beforeAll(async () => {
     tunables: TUNABLES,
   });
   tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
-  // The nemesis acts on the running machines only: the joiner has no container to partition yet.
-  nemesis = new Nemesis({
-    network: { ...network, machines: network.machines.filter((machine) => machine.index !== JOINER) },
-  });
+  nemesis = new Nemesis({ network });
   await nemesis.setup();
   await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
 });
@@ -238,6 +235,7 @@ describe('a late joiner after apps, a partition, an eviction and a sigterm', () 
     const joined = network.history.now();
     const joinedWall = Date.now();
     await network.startDeferred(JOINER);
+    await nemesis.joined(JOINER);
     await network.waitFor({
       event: 'sync:chunkVerified',
       predicate: (payload) => (payload as { syncType: string; stored: number }).stored > 0,

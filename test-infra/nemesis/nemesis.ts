@@ -90,7 +90,8 @@ export class Nemesis {
       targets: this.#runners,
       addresses: { node: (index) => this.#machine(index).ip, daemon: network.plan.daemon },
       log: this.log,
-      reachable: (node) => this.process.reachable(node),
+      // A deferred machine has no container until it joins (see joined()).
+      reachable: (node) => this.#machine(node).created && this.process.reachable(node),
     });
     this.clock = new ClockNemesis({ targets: network.machines, log: this.log });
     this.daemon = new DaemonFaults({ daemon: network.daemon, log: this.log });
@@ -98,11 +99,21 @@ export class Nemesis {
     this.evict = new EvictNemesis({ daemon: network.daemon, log: this.log });
   }
 
-  /** Starts the per-node iptables agents now, so the first partition applies as fast as later ones. */
+  /**
+   * Starts the iptables agents of the started machines now, so the first partition applies as fast
+   * as later ones (a deferred machine's agent starts on its first apply).
+   */
   async setup(): Promise<void> {
     await Promise.all(
-      this.#runners.map((runner) => (runner instanceof IptablesAgent ? runner.warm() : Promise.resolve())),
+      this.#runners.map((runner) =>
+        runner instanceof IptablesAgent && this.#machine(runner.index).created ? runner.warm() : Promise.resolve(),
+      ),
     );
+  }
+
+  /** A deferred machine was started: it gets the partition in effect, if any, like every other node. */
+  async joined(node: number): Promise<void> {
+    await this.partitions.reapply(node);
   }
 
   /** Applies `grudge` (replacing any partition in effect); with `fork`, the daemon's views split along its sides. */

@@ -75,6 +75,11 @@ export class Machine {
     this.setClockOffset(0);
   }
 
+  /** The node container exists: false for a deferred machine until it is started. */
+  get created(): boolean {
+    return this.#node !== undefined;
+  }
+
   get bootId(): string {
     return this.#bootId;
   }

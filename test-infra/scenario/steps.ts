@@ -109,6 +109,7 @@ export const STEP_RUNNERS: { [K in StepKind]: StepRunner<K> } = {
   start: async ({ network, nemesis, deferred }, step) => {
     if (deferred.has(step.node)) {
       await network.startDeferred(step.node);
+      await nemesis.joined(step.node);
       deferred.delete(step.node);
       return `node ${step.node} joined late`;
     }
