@@ -116,7 +116,9 @@ function isDurationKey(key: string): boolean {
  * peer into a dead one, a fault nobody injected, and 300 ms polls on 16 nodes load the host.
  */
 export const SCALE_FLOORS_MS: Partial<Record<TunableName, number>> = {
-  peerPingIntervalMs: 2_000,
+  // 2 s dropped live peers (and timed out hellos) while 32 containers booted on 2 cores; a request
+  // on a dropped link is never re-asked, so a node could stay SYNCING.
+  peerPingIntervalMs: 5_000,
   peerReconnectMinMs: 200,
   peerReconnectMaxMs: 2_000,
   evictionProbeTimeoutMs: 2_000,

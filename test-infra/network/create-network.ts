@@ -122,7 +122,11 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
     };
     cleanup.onTeardown(async () => {
       for (const observer of observers.values()) observer.close();
-      await Promise.all(machines.map((machine) => machine.saveLogs(join(runDir, 'logs'))));
+      await Promise.all(
+        machines.map((machine) =>
+          Promise.all([machine.saveLogs(join(runDir, 'logs')), machine.saveStats(join(runDir, 'stats'))]),
+        ),
+      );
       await Promise.all(machines.map((machine) => machine.close()));
     });
 

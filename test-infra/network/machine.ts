@@ -267,6 +267,20 @@ export class Machine {
     writeFileSync(join(dir, `db${this.index}.log`), lines.db);
   }
 
+  /**
+   * Writes the node's `/flux/stats` to `dir/node<i>.json` (sync, peer and hash-sync counters: what
+   * a failed run needs to be read after its containers are gone); a node that does not answer is noted.
+   */
+  async saveStats(dir: string): Promise<void> {
+    const stats = this.#node
+      ? await fetch(`${this.apiUrl}/flux/stats`, { signal: AbortSignal.timeout(2_000) })
+          .then((response) => response.json())
+          .catch((error: Error) => ({ unavailable: error.message }))
+      : { unavailable: 'never started' };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `node${this.index}.json`), `${JSON.stringify(stats, null, 2)}\n`);
+  }
+
   /** A MongoDB client on this machine's database (the node contract's collections); connects on first use. */
   mongoClient(): MongoClient {
     this.#mongo ??= new MongoClient(this.mongoUri, { serverSelectionTimeoutMS: 10_000 });
