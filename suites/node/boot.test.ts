@@ -8,25 +8,13 @@ import { readBootContext } from '../../reference-node/boot/context.js';
 import { Heartbeat } from '../../reference-node/boot/heartbeat.js';
 import { type ManualClock, manualClock } from '../../reference-node/clock.js';
 import { nodeDatabases } from '../../reference-node/store/collections.js';
-import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
+import { useLocalDatabase } from './local-database.js';
 
 const T = 1_700_000_000_000;
 const MIN = 60_000;
 
-let db: LocalDb;
-let client: MongoClient;
+const database = useLocalDatabase();
 let count = 0;
-
-beforeAll(async () => {
-  db = await startLocalFerretDb();
-  client = new MongoClient(db.uri);
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await db?.stop();
-});
 
 function freshPrefix(): string {
   count += 1;
@@ -47,7 +35,7 @@ function heartbeatFor({
   errors?: unknown[];
 }): Heartbeat {
   return new Heartbeat({
-    localDb: nodeDatabases({ client, prefix }).local,
+    localDb: nodeDatabases({ client: database.client(), prefix }).local,
     clock,
     machineBootId: bootId,
     intervalMs,
@@ -63,7 +51,7 @@ describe('heartbeat (zelfluxlocal.nodestartuptracker)', () => {
     expect(await heartbeat.read()).toBeNull();
     await heartbeat.start();
     await heartbeat.stop();
-    const raw = await client.db(`${prefix}zelfluxlocal`).collection('nodestartuptracker').find({}).toArray();
+    const raw = await database.client().db(`${prefix}zelfluxlocal`).collection('nodestartuptracker').find({}).toArray();
     expect(raw).toEqual([{ _id: 'heartbeat', lastAlive: T, machineBootId: 'boot-a', shutdownReason: null }]);
   });
 

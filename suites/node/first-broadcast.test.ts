@@ -17,23 +17,11 @@ import { Announcer } from '../../reference-node/gossip/announcer.js';
 import { createLogger } from '../../reference-node/log.js';
 import { EventBus } from '../../reference-node/sse/event-bus.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
-import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
 import { KEY_BY_IP, MIN, storeFactory, T, X } from './appstate-fixtures.js';
+import { useLocalDatabase } from './local-database.js';
 
-let db: LocalDb;
-let client: MongoClient;
-const freshStore = storeFactory({ client: () => client, prefix: 'fb' });
-
-beforeAll(async () => {
-  db = await startLocalFerretDb();
-  client = new MongoClient(db.uri);
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await db?.stop();
-});
+const database = useLocalDatabase();
+const freshStore = storeFactory({ client: database.client, prefix: 'fb' });
 
 /** Returns what X broadcast before boot settled and what boot reconcile decided. */
 async function powercutBoot(regressions: ReadonlySet<RegressionName>) {

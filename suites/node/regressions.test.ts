@@ -13,23 +13,11 @@ import type { ManualClock } from '../../reference-node/clock.js';
 import { IMPLEMENTED_REGRESSIONS } from '../../reference-node/regressions.js';
 import type { AppStateStore } from '../../reference-node/store/app-state-store.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
-import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
 import { gossip, MIN, removal, sigterm, storeFactory, synced, T, v1, v2, X } from './appstate-fixtures.js';
+import { useLocalDatabase } from './local-database.js';
 
-let db: LocalDb;
-let client: MongoClient;
-const freshStore = storeFactory({ client: () => client, prefix: 'rg' });
-
-beforeAll(async () => {
-  db = await startLocalFerretDb();
-  client = new MongoClient(db.uri);
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await db?.stop();
-});
+const database = useLocalDatabase();
+const freshStore = storeFactory({ client: database.client, prefix: 'rg' });
 
 interface Ctx {
   store: AppStateStore;

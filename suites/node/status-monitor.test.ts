@@ -7,23 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { NodeStatusMonitor } from '../../reference-node/status-monitor/monitor.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
-import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
 import { gossip, MIN, storeFactory, T, v2, X, Y } from './appstate-fixtures.js';
+import { useLocalDatabase } from './local-database.js';
 
-let db: LocalDb;
-let client: MongoClient;
-const freshStore = storeFactory({ client: () => client, prefix: 'sm' });
-
-beforeAll(async () => {
-  db = await startLocalFerretDb();
-  client = new MongoClient(db.uri);
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await db?.stop();
-});
+const database = useLocalDatabase();
+const freshStore = storeFactory({ client: database.client, prefix: 'sm' });
 
 describe('node status monitor on a real store', () => {
   it('evicts the unlisted, unconfirmed IP; leaves the listed one alone', async () => {
