@@ -8,7 +8,7 @@ import { readBootContext } from '../../reference-node/boot/context.js';
 import { Heartbeat } from '../../reference-node/boot/heartbeat.js';
 import { type ManualClock, manualClock } from '../../reference-node/clock.js';
 import { nodeDatabases } from '../../reference-node/store/collections.js';
-import { useLocalDatabase } from './local-database.js';
+import { useLocalDatabase } from '../../test-infra/local/use-local-database.js';
 
 const T = 1_700_000_000_000;
 const MIN = 60_000;

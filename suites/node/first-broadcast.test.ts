@@ -17,8 +17,8 @@ import { Announcer } from '../../reference-node/gossip/announcer.js';
 import { createLogger } from '../../reference-node/log.js';
 import { EventBus } from '../../reference-node/sse/event-bus.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
+import { useLocalDatabase } from '../../test-infra/local/use-local-database.js';
 import { KEY_BY_IP, MIN, storeFactory, T, X } from './appstate-fixtures.js';
-import { useLocalDatabase } from './local-database.js';
 
 const database = useLocalDatabase();
 const freshStore = storeFactory({ client: database.client, prefix: 'fb' });

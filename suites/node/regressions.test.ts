@@ -13,8 +13,8 @@ import type { ManualClock } from '../../reference-node/clock.js';
 import { IMPLEMENTED_REGRESSIONS } from '../../reference-node/regressions.js';
 import type { AppStateStore } from '../../reference-node/store/app-state-store.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
+import { useLocalDatabase } from '../../test-infra/local/use-local-database.js';
 import { gossip, MIN, removal, sigterm, storeFactory, synced, T, v1, v2, X } from './appstate-fixtures.js';
-import { useLocalDatabase } from './local-database.js';
 
 const database = useLocalDatabase();
 const freshStore = storeFactory({ client: database.client, prefix: 'rg' });

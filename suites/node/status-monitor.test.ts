@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { NodeStatusMonitor } from '../../reference-node/status-monitor/monitor.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';
+import { useLocalDatabase } from '../../test-infra/local/use-local-database.js';
 import { gossip, MIN, storeFactory, T, v2, X, Y } from './appstate-fixtures.js';
-import { useLocalDatabase } from './local-database.js';
 
 const database = useLocalDatabase();
 const freshStore = storeFactory({ client: database.client, prefix: 'sm' });

@@ -3,10 +3,10 @@
  * two prefixed databases (node 1 with epoch-ms numbers like the reference node, node 2 with BSON
  * dates like a real FluxOS) read back the same, and the checkers run on what was read.
  */
-import { type Document, MongoClient } from 'mongodb';
+import type { Document, MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
-import { type LocalDb, startLocalFerretDb } from '../local/ferretdb.js';
+import { useLocalDatabase } from '../local/use-local-database.js';
 import { History } from '../observe/history.js';
 import { converged } from './converged.js';
 import { eventLogConverged } from './event-log-check.js';
@@ -22,18 +22,11 @@ const H1 = '1'.repeat(64);
 const H2 = '2'.repeat(64);
 const NOW = T + 10 * MIN;
 
-let db: LocalDb;
+const database = useLocalDatabase();
 let client: MongoClient;
 
-beforeAll(async () => {
-  db = await startLocalFerretDb();
-  client = new MongoClient(db.uri);
-  await client.connect();
-});
-
-afterAll(async () => {
-  await client?.close();
-  await db?.stop();
+beforeAll(() => {
+  client = database.client();
 });
 
 /** Top-level times as BSON dates, the way a real FluxOS stores them. */

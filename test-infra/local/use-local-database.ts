@@ -4,7 +4,7 @@
  */
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll } from 'vitest';
-import { type LocalDb, startLocalFerretDb } from '../../test-infra/local/ferretdb.js';
+import { type LocalDb, startLocalFerretDb } from './ferretdb.js';
 
 export function useLocalDatabase(): { client(): MongoClient } {
   let db: LocalDb | undefined;
