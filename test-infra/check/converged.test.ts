@@ -37,17 +37,37 @@ describe('converged', () => {
     expect(early?.name).toBe('early');
     expect(late?.name).toBe('late');
     expect(early!.convergedAfterMs).toBeLessThanOrEqual(late!.convergedAfterMs);
-    // What converged stays on record: the last failing round of 'late', none for 'early'.
-    expect(outcome.divergences).toEqual([
-      { name: 'late', atMs: expect.any(Number), summary: 'late: diverged', diff: ['node 2 lacks x'] },
-    ]);
+    // What converged stays on record: the first and last failing rounds of 'late', none for 'early'.
+    const round = { atMs: expect.any(Number), summary: 'late: diverged', diff: ['node 2 lacks x'] };
+    expect(outcome.divergences).toEqual([{ name: 'late', first: round, last: round }]);
     const record = history.entries().at(-1);
     expect(record).toMatchObject({
       kind: 'check',
       check: 'converged',
       ok: true,
-      detail: { divergences: [{ name: 'late', diff: ['node 2 lacks x'] }] },
+      detail: { divergences: [{ name: 'late', first: { diff: ['node 2 lacks x'] } }] },
     });
+  });
+
+  it('keeps the first failing round apart from the last one', async () => {
+    const history = new History();
+    let rounds = 0;
+    const waiting = converged({
+      history,
+      within: 5_000,
+      tickMs: 60_000,
+      checks: [
+        () => {
+          rounds += 1;
+          return result('c', rounds === 3, rounds === 3 ? [] : [`round ${rounds}`]);
+        },
+      ],
+    });
+    sseEvent(history, 'network:apprunning');
+    await new Promise(setImmediate);
+    sseEvent(history, 'network:apprunning');
+    const outcome = await waiting;
+    expect(outcome.divergences.map(({ first, last }) => [first.diff, last.diff])).toEqual([[['round 1'], ['round 2']]]);
   });
 
   it('falls back to the tick for changes that emit no event (a TTL expiry)', async () => {

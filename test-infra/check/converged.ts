@@ -36,12 +36,21 @@ export interface CheckTiming {
   convergedAfterMs: number;
 }
 
-/** The last failing round of a check that passed in the end: what converged, for the history. */
-export interface LastDivergence {
-  name: string;
+/** One failing round of a check: when, its summary and the first lines of its diff. */
+export interface DivergenceSample {
   atMs: number;
   summary: string;
   diff: string[];
+}
+
+/**
+ * A check that failed before it passed: its first failing round (what the run diverged on) and its
+ * last (what was still settling when it converged), kept for the history.
+ */
+export interface CheckDivergence {
+  name: string;
+  first: DivergenceSample;
+  last: DivergenceSample;
 }
 
 /** Diff lines kept per check in a passing outcome's record (the failure message keeps them all). */
@@ -51,8 +60,8 @@ export interface ConvergedResult {
   elapsedMs: number;
   rounds: number;
   timings: CheckTiming[];
-  /** For each check that failed at least one round: its last failing round. */
-  divergences: LastDivergence[];
+  /** For each check that failed at least one round: its first and last failing rounds. */
+  divergences: CheckDivergence[];
   results: CheckResult[];
 }
 
@@ -79,8 +88,8 @@ class ConvergenceWait {
   readonly #start: number;
   /** Per result name: when its current passing streak was first seen. */
   readonly #passingSince = new Map<string, number>();
-  /** Per result name: its last failing round. */
-  readonly #lastDivergence = new Map<string, LastDivergence>();
+  /** Per result name: its first and last failing rounds. */
+  readonly #divergences = new Map<string, CheckDivergence>();
   /** Per probe: the names it last reported, to name a probe that throws. */
   readonly #probeNames: string[][] = [];
   #results: CheckResult[] = [];
@@ -148,12 +157,9 @@ class ConvergenceWait {
     for (const result of results) {
       if (!result.ok) {
         this.#passingSince.delete(result.name);
-        this.#lastDivergence.set(result.name, {
-          name: result.name,
-          atMs: seenAt,
-          summary: result.summary,
-          diff: capDiff(result.diff, DIVERGENCE_DIFF_LINES),
-        });
+        const sample = { atMs: seenAt, summary: result.summary, diff: capDiff(result.diff, DIVERGENCE_DIFF_LINES) };
+        const first = this.#divergences.get(result.name)?.first ?? sample;
+        this.#divergences.set(result.name, { name: result.name, first, last: sample });
       } else if (!this.#passingSince.has(result.name)) this.#passingSince.set(result.name, seenAt);
     }
     this.#results = results;
@@ -197,7 +203,7 @@ class ConvergenceWait {
       .filter((result) => result.ok)
       .map((result) => ({ name: result.name, convergedAfterMs: this.#passingSince.get(result.name) ?? elapsedMs }));
     const results = this.#results;
-    const divergences = [...this.#lastDivergence.values()];
+    const divergences = [...this.#divergences.values()];
     history.append({
       kind: 'check',
       check: label,
