@@ -27,7 +27,7 @@ describe('eventLogConverged', () => {
     expect(eventLogConverged(states)).toEqual({
       name: 'event-log-converged',
       ok: true,
-      summary: 'event log: the same 4 events on nodes 1, 2',
+      summary: 'event log (appstateevents): the same 4 events on nodes 1, 2',
       diff: [],
     });
   });
@@ -39,7 +39,7 @@ describe('eventLogConverged', () => {
     ];
     const result = eventLogConverged(states);
     expect(result.ok).toBe(false);
-    expect(result.summary).toBe('event log: 1 of 1 event keys differ across nodes 3, 7');
+    expect(result.summary).toBe('event log (appstateevents): 1 of 1 event keys differ across nodes 3, 7');
     expect(result.diff).toEqual([
       `apprunning ${IP} v2: node 3 has broadcastedAt=1700000012000 apps=[web]; node 7 has none`,
     ]);
@@ -81,7 +81,7 @@ describe('eventLogConverged', () => {
     const result = eventLogConverged([perNode(1, { events }), perNode(2)], { maxDiffLines: 5 });
     expect(result.diff).toHaveLength(6);
     expect(result.diff[5]).toBe('… and 45 more');
-    expect(result.summary).toBe('event log: 50 of 50 event keys differ across nodes 1, 2');
+    expect(result.summary).toBe('event log (appstateevents): 50 of 50 event keys differ across nodes 1, 2');
   });
 
   it('fails without any node state rather than passing vacuously', () => {

@@ -7,12 +7,15 @@
  * clock (a synced eviction is re-stamped on arrival, §4.2). An eviction is compared by presence.
  * Signed events keep `expireAt`: it is `broadcastedAt` + the event TTL on every node.
  */
+import { COLLECTION_NAMES } from '../../protocol/appstate/collections.js';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
 import { type CheckResult, capDiff, notComparable } from './check-result.js';
 import { crossNodeDiff, nodesLabel } from './diff-format.js';
 import type { PerNodeState } from './node-state.js';
 
 export const EVENT_LOG_CHECK = 'event-log-converged';
+/** Names the collection, so a diff says where to look. */
+const SUBJECT = `event log (${COLLECTION_NAMES.appStateEvents})`;
 
 const MAX_APP_NAMES = 6;
 const NODE_LOCAL_FIELDS = new Set(['_id', 'receivedAt']);
@@ -67,14 +70,14 @@ export function eventLogConverged(
     return {
       name: EVENT_LOG_CHECK,
       ok: true,
-      summary: `event log: the same ${diff.keys} events on ${nodes}`,
+      summary: `${SUBJECT}: the same ${diff.keys} events on ${nodes}`,
       diff: [],
     };
   }
   return {
     name: EVENT_LOG_CHECK,
     ok: false,
-    summary: `event log: ${diff.differing} of ${diff.keys} event keys differ across ${nodes}`,
+    summary: `${SUBJECT}: ${diff.differing} of ${diff.keys} event keys differ across ${nodes}`,
     diff: capDiff(diff.lines, options.maxDiffLines),
   };
 }

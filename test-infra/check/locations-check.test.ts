@@ -31,7 +31,7 @@ describe('locationsConverged', () => {
     expect(result).toEqual({
       name: 'locations-converged',
       ok: true,
-      summary: 'locations: cache = view on nodes 1, 2, all with the same 3 locations',
+      summary: 'locations (zelappslocation): cache = view on nodes 1, 2, all with the same 3 locations',
       diff: [],
     });
   });
@@ -44,7 +44,7 @@ describe('locationsConverged', () => {
     ];
     const result = locationsConverged(states, options);
     expect(result.ok).toBe(false);
-    expect(result.summary).toBe('locations: cache ≠ view on node 2; caches differ on 1 of 1 locations');
+    expect(result.summary).toBe('locations (zelappslocation): cache ≠ view on node 2; caches differ on 1 of 1 locations');
     expect(result.diff).toEqual([
       `node 2: location web @ ${A}: cache has hash=h-web broadcastedAt=${T}; view has none`,
       `location web @ ${A}: node 2 has hash=h-web broadcastedAt=${T}; node 1 has none`,
@@ -85,7 +85,7 @@ describe('locationsConverged', () => {
       perNode(3, { events: newer, locations: [locationRow({ name: 'web', ip: A, at: T + 5000 })] }),
     ];
     const result = locationsConverged(states, options);
-    expect(result.summary).toBe('locations: caches differ on 1 of 1 locations');
+    expect(result.summary).toBe('locations (zelappslocation): caches differ on 1 of 1 locations');
     expect(result.diff).toEqual([
       `location web @ ${A}: nodes 2, 3 have hash=h-web broadcastedAt=${T + 5000}; node 1 has hash=h-web broadcastedAt=${T}`,
     ]);

@@ -8,6 +8,7 @@
  * a gossiped ipchanged stamps the moved cache rows with its own time, while the view keeps the
  * announcement's.
  */
+import { COLLECTION_NAMES } from '../../protocol/appstate/collections.js';
 import type { LocationRow } from '../../protocol/appstate/documents.js';
 import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { type CheckResult, capDiff, notComparable } from './check-result.js';
@@ -15,6 +16,8 @@ import { crossNodeDiff, nodesLabel } from './diff-format.js';
 import type { PerNodeState } from './node-state.js';
 
 export const LOCATIONS_CHECK = 'locations-converged';
+/** Names the collection, so a diff says where to look. */
+const SUBJECT = `locations (${COLLECTION_NAMES.locations})`;
 
 export interface LocationsCheckOptions {
   /** Epoch ms the view is derived for: the `now` the states were read at. */
@@ -117,7 +120,7 @@ export function locationsConverged(states: readonly PerNodeState[], options: Loc
     return {
       name: LOCATIONS_CHECK,
       ok: true,
-      summary: `locations: cache = view on ${nodes}, all with the same ${across.keys} locations`,
+      summary: `${SUBJECT}: cache = view on ${nodes}, all with the same ${across.keys} locations`,
       diff: [],
     };
   }
@@ -128,7 +131,7 @@ export function locationsConverged(states: readonly PerNodeState[], options: Loc
   return {
     name: LOCATIONS_CHECK,
     ok: false,
-    summary: `locations: ${problems.join('; ')}`,
+    summary: `${SUBJECT}: ${problems.join('; ')}`,
     diff: capDiff([...perNodeLines, ...across.lines], options.maxDiffLines),
   };
 }

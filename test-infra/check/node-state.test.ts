@@ -138,7 +138,7 @@ describe('readNodeState', () => {
 
     expect(eventLogConverged(states)).toMatchObject({
       ok: true,
-      summary: 'event log: the same 3 events on nodes 1, 2',
+      summary: 'event log (appstateevents): the same 3 events on nodes 1, 2',
     });
     expect(locationsConverged(states, { now: NOW, sigtermExpiryMs: SIGTERM_EXPIRY_MS })).toMatchObject({ ok: true });
     expect(hashesConverged(states, { referencedHashes: [H1, H2] }).diff).toEqual([
