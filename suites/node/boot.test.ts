@@ -2,8 +2,7 @@
  * The heartbeat document against a real MongoDB-wire server: where it lives (db prefix), what a
  * clean shutdown leaves behind, the periodic rewrite, and the boot context the next run reads from it.
  */
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { readBootContext } from '../../reference-node/boot/context.js';
 import { Heartbeat } from '../../reference-node/boot/heartbeat.js';
 import { type ManualClock, manualClock } from '../../reference-node/clock.js';

@@ -5,8 +5,7 @@
  * the first broadcast goes at once with 0 apps, deletes X's own rows (peers would too) and reconcile
  * then finds no row and removes both apps.
  */
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignedBroadcast } from '../../protocol/gossip/envelope.js';
 import { NO_REGRESSIONS, type RegressionName } from '../../protocol/regressions.js';
 import { AppAnnouncements } from '../../reference-node/apps/announcements.js';

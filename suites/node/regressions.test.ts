@@ -3,8 +3,7 @@
  * with the toggle off and the historic wrong result (fluxos-node.md §13) with it on, against a real
  * MongoDB-wire server. Orchestrator toggles are covered in reference-node/orchestrator.
  */
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SignedEventDoc } from '../../protocol/appstate/documents.js';
 import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { verifyBroadcast } from '../../protocol/gossip/envelope.js';

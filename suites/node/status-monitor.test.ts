@@ -2,8 +2,7 @@
  * Eviction by the node status monitor against a real store: an unlisted, unconfirmed IP gets an
  * evicted event and loses its cache rows, and the derived view suppresses it at once.
  */
-import { MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { deriveLocations } from '../../protocol/appstate/location-view.js';
 import { NodeStatusMonitor } from '../../reference-node/status-monitor/monitor.js';
 import { DEFAULT_TUNABLES } from '../../reference-node/tunables.js';

@@ -44,7 +44,9 @@ describe('locationsConverged', () => {
     ];
     const result = locationsConverged(states, options);
     expect(result.ok).toBe(false);
-    expect(result.summary).toBe('locations (zelappslocation): cache ≠ view on node 2; caches differ on 1 of 1 locations');
+    expect(result.summary).toBe(
+      'locations (zelappslocation): cache ≠ view on node 2; caches differ on 1 of 1 locations',
+    );
     expect(result.diff).toEqual([
       `node 2: location web @ ${A}: cache has hash=h-web broadcastedAt=${T}; view has none`,
       `location web @ ${A}: node 2 has hash=h-web broadcastedAt=${T}; node 1 has none`,

@@ -4,7 +4,7 @@
  * dates like a real FluxOS) read back the same, and the checkers run on what was read.
  */
 import type { Document, MongoClient } from 'mongodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
 import { useLocalDatabase } from '../local/use-local-database.js';
 import { History } from '../observe/history.js';

@@ -30,4 +30,15 @@ describe('e2e time-to-converge summary', () => {
     expect([...rows[0]!.samplesMs].sort()).toEqual([2_000, 4_000]);
     expect(formatConvergenceTable(rows)).toContain('partition | halves healed | 2 | 3.00 s | 1');
   });
+
+  it("marks a mutation run's failed checks as the field bug caught, and nobody else's", () => {
+    const rows = [
+      { suite: 'scenario-sigterm-ttl-7min+sigterm-ttl-7min', check: 'steps[7]', samplesMs: [], failures: 5 },
+      { suite: 'scenario-sigterm-ttl-7min', check: 'steps[7]', samplesMs: [20], failures: 1 },
+    ];
+    const table = formatConvergenceTable(rows);
+    expect(table).toContain('scenario-sigterm-ttl-7min+sigterm-ttl-7min | steps[7] | 0 | - | 5 (bug on: caught)');
+    expect(table).toContain('scenario-sigterm-ttl-7min | steps[7] | 1 | 0.02 s | 1');
+    expect(table).not.toContain('| 1 (bug on');
+  });
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { median } from '../../protocol/stats.js';
 import { SAMPLE_PREFIX } from '../check/sometimes.js';
 import { type HistoryEntry, readHistoryJsonl } from '../observe/history.js';
+import { isMutationRunName } from '../scenario/run-name.js';
 
 export interface SuiteConvergence {
   suite: string;
@@ -42,13 +43,17 @@ function suiteName(entries: HistoryEntry[]): string | undefined {
   return undefined;
 }
 
+function failuresLabel(row: SuiteConvergence): string {
+  return row.failures > 0 && isMutationRunName(row.suite) ? `${row.failures} (bug on: caught)` : String(row.failures);
+}
+
 export function formatConvergenceTable(rows: readonly SuiteConvergence[]): string {
   if (rows.length === 0) return '(no convergence checks were recorded)';
   const lines = ['suite | check | runs | median time-to-converge | failures'];
   for (const row of rows) {
     const med = row.samplesMs.length > 0 ? median(row.samplesMs) : undefined;
     lines.push(
-      `${row.suite} | ${row.check} | ${row.samplesMs.length} | ${med === undefined ? '-' : `${(med / 1000).toFixed(2)} s`} | ${row.failures}`,
+      `${row.suite} | ${row.check} | ${row.samplesMs.length} | ${med === undefined ? '-' : `${(med / 1000).toFixed(2)} s`} | ${failuresLabel(row)}`,
     );
   }
   return lines.join('\n');

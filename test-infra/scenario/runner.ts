@@ -12,6 +12,7 @@ import { Nemesis } from '../nemesis/nemesis.js';
 import { createNetwork, type FluxNetwork, type NodeOverride } from '../network/create-network.js';
 import { checkScenario } from './checks.js';
 import { loadScenarioFile, ScenarioError } from './load.js';
+import { runName } from './run-name.js';
 import { regressionName, type Scenario, type StepKind } from './schema.js';
 import { runStep, type StepContext } from './steps.js';
 
@@ -126,12 +127,6 @@ export async function runScenario(options: RunScenarioOptions): Promise<Scenario
     historyPath: join(network.runDir, 'history.jsonl'),
     ...(existsSync(reportPath) ? { reportPath } : {}),
   };
-}
-
-/** `scenario-<name>`, plus the toggles forced on every node: a mutation run's failures are meant to be. */
-function runName(scenario: Scenario, override: readonly string[] | undefined): string {
-  const toggles = override && override.length > 0 ? `+${override.join('+')}` : '';
-  return `scenario-${scenario.name}${toggles}`;
 }
 
 async function resolveScenario(

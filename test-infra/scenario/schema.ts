@@ -9,7 +9,7 @@
  */
 import { z } from 'zod';
 import { FLUX_EVENT_NAMES, isFluxEventName } from '../../protocol/events.js';
-import { isRegressionName, REGRESSION_NAMES, type RegressionName } from '../../protocol/regressions.js';
+import { isRegressionName, REGRESSION_NAMES } from '../../protocol/regressions.js';
 import { DURATION_HINT, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
 
