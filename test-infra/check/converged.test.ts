@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { History } from '../observe/history.js';
 import type { CheckResult } from './check-result.js';
-import { converged, NotConvergedError } from './converged.js';
+import { converged, NotConvergedError, type Probe } from './converged.js';
 
 function result(name: string, ok: boolean, diff: string[] = []): CheckResult {
   return { name, ok, summary: `${name}: ${ok ? 'fine' : 'diverged'}`, diff };
@@ -11,22 +11,19 @@ function sseEvent(history: History, name: string): void {
   history.append({ kind: 'event', node: 1, name, id: '1-1', payload: {} });
 }
 
+/** A converged() whose rounds only events trigger: its tick is far beyond the test. */
+function convergedOnEvents(history: History, check: Probe) {
+  return converged({ history, within: 5_000, tickMs: 60_000, checks: [check] });
+}
+
 describe('converged', () => {
   it('re-evaluates on an SSE event and reports time-to-converge per check', async () => {
     const history = new History();
     let healed = false;
     let rounds = 0;
-    const waiting = converged({
-      history,
-      within: 5_000,
-      // A tick far beyond the test: only the event can trigger the second round.
-      tickMs: 60_000,
-      checks: [
-        () => {
-          rounds += 1;
-          return [result('early', true), result('late', healed, healed ? [] : ['node 2 lacks x'])];
-        },
-      ],
+    const waiting = convergedOnEvents(history, () => {
+      rounds += 1;
+      return [result('early', true), result('late', healed, healed ? [] : ['node 2 lacks x'])];
     });
     expect(rounds).toBe(1);
     healed = true;
@@ -52,16 +49,9 @@ describe('converged', () => {
   it('keeps the first failing round apart from the last one', async () => {
     const history = new History();
     let rounds = 0;
-    const waiting = converged({
-      history,
-      within: 5_000,
-      tickMs: 60_000,
-      checks: [
-        () => {
-          rounds += 1;
-          return result('c', rounds === 3, rounds === 3 ? [] : [`round ${rounds}`]);
-        },
-      ],
+    const waiting = convergedOnEvents(history, () => {
+      rounds += 1;
+      return result('c', rounds === 3, rounds === 3 ? [] : [`round ${rounds}`]);
     });
     sseEvent(history, 'network:apprunning');
     await new Promise(setImmediate);
