@@ -1,11 +1,13 @@
 import Docker from 'dockerode';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_LABEL } from '../network/labels.js';
+import { sweep } from '../network/sweep.js';
 import { ensureImages, type ImageSet } from './ensure-images.js';
 
 const docker = new Docker();
 const runId = `images-test-${process.pid}-${Date.now().toString(36)}`;
-const labels = { 'fluxnet.run': runId };
+const labels = { [RUN_LABEL]: runId };
 /** A /24 of the project's own range, away from docker0 (198.18.0.0/24) and the default pool (198.19/16). */
 const subnetPrefix = `198.18.${200 + (process.pid % 50)}`;
 const networkName = `fluxnet-${runId}`;
@@ -14,6 +16,8 @@ const clientAddress = `${subnetPrefix}.11`;
 const coldBuildTimeoutMs = 20 * 60_000;
 
 let images: ImageSet;
+/** The database image declares `VOLUME /data`: its anonymous volumes must go with the containers. */
+const anonymousVolumes: string[] = [];
 
 interface RunOptions {
   image: string;
@@ -56,22 +60,16 @@ async function runToCompletion(options: RunOptions): Promise<{ exitCode: number;
   return { exitCode: StatusCode, output: text };
 }
 
-async function sweepRun(): Promise<void> {
-  const filters = { label: [`fluxnet.run=${runId}`] };
-  const containers = await docker.listContainers({ all: true, filters });
-  await Promise.all(containers.map((info) => docker.getContainer(info.Id).remove({ force: true })));
-  const networks = await docker.listNetworks({ filters });
-  await Promise.all(networks.map((info) => docker.getNetwork(info.Id).remove()));
-}
-
 beforeAll(async () => {
   images = await ensureImages({ log: (line) => console.log(line) });
 }, coldBuildTimeoutMs);
 
 afterAll(async () => {
-  await sweepRun();
-  const left = await docker.listContainers({ all: true, filters: { label: [`fluxnet.run=${runId}`] } });
+  expect((await sweep({ runId })).failures).toEqual([]);
+  const left = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   expect(left).toEqual([]);
+  const volumes = new Set(((await docker.listVolumes()).Volumes ?? []).map((volume) => volume.Name));
+  expect(anonymousVolumes.filter((name) => volumes.has(name))).toEqual([]);
 });
 
 describe('node image', () => {
@@ -115,7 +113,11 @@ describe('database image', () => {
       NetworkingConfig: { EndpointsConfig: { [networkName]: { IPAMConfig: { IPv4Address: dbAddress } } } },
     });
     await db.start();
-    const attached = (await db.inspect()).NetworkSettings.Networks[networkName];
+    const inspected = await db.inspect();
+    anonymousVolumes.push(
+      ...inspected.Mounts.flatMap((mount) => (mount.Type === 'volume' && mount.Name ? [mount.Name] : [])),
+    );
+    const attached = inspected.NetworkSettings.Networks[networkName];
     expect(attached?.IPAddress).toBe(dbAddress);
     expect((await network.inspect()).IPAM?.Config?.[0]?.Subnet).toBe(`${subnetPrefix}.0/24`);
 

@@ -41,13 +41,27 @@ async function leftovers(runId: string): Promise<string[]> {
   ];
 }
 
+/** Anonymous volumes (the database image's `VOLUME /data`) carry no label: found through the run's containers. */
+async function anonymousVolumes(runId: string): Promise<string[]> {
+  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
+  const containers = await docker().listContainers({ all: true, filters });
+  return containers.flatMap((c) =>
+    c.Mounts.flatMap((mount) => (mount.Type === 'volume' && mount.Name ? [mount.Name] : [])),
+  );
+}
+
+async function existingVolumes(names: readonly string[]): Promise<string[]> {
+  const present = new Set(((await docker().listVolumes()).Volumes ?? []).map((volume) => volume.Name));
+  return names.filter((name) => present.has(name));
+}
+
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
 describe('teardown', () => {
-  it('SIGINT halfway through a bring-up leaves no container, network or volume of the run', async () => {
+  it('SIGINT halfway through a bring-up leaves no container, network or volume of the run, anonymous ones included', async () => {
     const child = spawn(process.execPath, [resolve('bin/fluxnet.js'), 'up', '--nodes', '3', '--seed', '5'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
@@ -64,9 +78,11 @@ describe('teardown', () => {
     // Halfway: the daemon runs and the machines are being created.
     await waitForLine(child, /daemon stub /, 120_000);
     expect(await leftovers(runId!), output).not.toEqual([]);
+    const volumes = await anonymousVolumes(runId!);
     const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
     child.kill('SIGINT');
     expect(await exited).toBe('SIGINT');
     expect(await leftovers(runId!)).toEqual([]);
+    expect(await existingVolumes(volumes)).toEqual([]);
   });
 });
