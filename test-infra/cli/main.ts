@@ -5,6 +5,7 @@ import { ensureImages } from '../images/ensure-images.js';
 import { composeFile } from '../network/compose.js';
 import { createNetwork } from '../network/create-network.js';
 import { sweep } from '../network/sweep.js';
+import { watchNetworkRemoval } from '../network/watch-removal.js';
 import { writeReport } from '../report/html-report.js';
 import { startRunsDashboard } from '../report/runs-dashboard.js';
 import { collectConvergence, formatConvergenceTable } from './e2e-summary.js';
@@ -112,11 +113,17 @@ async function up(argv: string[]): Promise<number> {
   });
   process.stdout.write(`daemon control: ${network.daemon.baseUrl}\n`);
   for (const machine of network.machines) process.stdout.write(`node ${machine.index}: ${machine.apiUrl}\n`);
-  process.stdout.write(`history: ${network.runDir}/history.jsonl — Ctrl-C tears the network down\n`);
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
+  process.stdout.write(
+    `history: ${network.runDir}/history.jsonl — Ctrl-C or \`fluxnet down\` tears the network down\n`,
+  );
+  const removal = await watchNetworkRemoval({ networkName: network.networkName });
+  const stoppedBy = await new Promise<string>((done) => {
+    process.once('SIGINT', () => done('SIGINT'));
+    process.once('SIGTERM', () => done('SIGTERM'));
+    void removal.removed.then(() => done('its network was removed (fluxnet down)'));
   });
+  removal.close();
+  process.stdout.write(`stopping: ${stoppedBy}\n`);
   await network.teardown();
   return 0;
 }

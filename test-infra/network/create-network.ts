@@ -53,6 +53,8 @@ export interface CreateNetworkOptions {
 export interface FluxNetwork {
   readonly runId: string;
   readonly runDir: string;
+  /** The run's Docker bridge network. */
+  readonly networkName: string;
   readonly subnet: RunSubnet;
   readonly plan: AddressPlan;
   readonly images: ImageSet;
@@ -156,6 +158,7 @@ export async function createNetwork(options: CreateNetworkOptions = {}): Promise
     return {
       runId,
       runDir,
+      networkName,
       subnet,
       plan,
       images,

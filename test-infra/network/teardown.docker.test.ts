@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker } from './docker-client.js';
 import { RUN_LABEL } from './labels.js';
@@ -56,17 +57,22 @@ async function existingVolumes(names: readonly string[]): Promise<string[]> {
 }
 
 const children: ChildProcess[] = [];
+
+function spawnFluxnet(args: string[]): ChildProcess {
+  const child = spawn(process.execPath, [resolve('bin/fluxnet.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
+  });
+  children.push(child);
+  return child;
+}
 afterAll(() => {
   for (const child of children) child.kill('SIGKILL');
 });
 
 describe('teardown', () => {
   it('SIGINT halfway through a bring-up leaves no container, network or volume of the run, anonymous ones included', async () => {
-    const child = spawn(process.execPath, [resolve('bin/fluxnet.js'), 'up', '--nodes', '3', '--seed', '5'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
-    });
-    children.push(child);
+    const child = spawnFluxnet(['up', '--nodes', '3', '--seed', '5']);
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -84,5 +90,17 @@ describe('teardown', () => {
     expect(await exited).toBe('SIGINT');
     expect(await leftovers(runId!)).toEqual([]);
     expect(await existingVolumes(volumes)).toEqual([]);
+  });
+
+  it('`fluxnet down` from another shell stops a running `fluxnet up`, which exits cleanly', async () => {
+    const child = spawnFluxnet(['up', '--nodes', '1', '--seed', '6']);
+    const [, runId] = await waitForLine(child, /\] network fluxnet-(\S+) 198\.18\./, 240_000);
+    await waitForLine(child, /tears the network down/, 240_000);
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const stopping = waitForLine(child, /stopping: its network was removed/, 60_000);
+    await promisify(execFile)(process.execPath, [resolve('bin/fluxnet.js'), 'down']);
+    await stopping;
+    expect(await exited).toBe(0);
+    expect(await leftovers(runId!)).toEqual([]);
   });
 });
