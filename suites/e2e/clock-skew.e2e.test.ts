@@ -15,12 +15,12 @@ import {
   recordDivergence,
   sometimes,
 } from '../../test-infra/check/index.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { probeStates } from '../../test-infra/harness/locations.js';
 import { type NodeStatsView, statOf } from '../../test-infra/harness/node-stats.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 /** Beyond the scaled validity (3 s) and future tolerance (1.2 s), within the 75 s the peer handshake allows. */
@@ -33,29 +33,24 @@ const DATE_HEADER_TOLERANCE_MS = 1_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 let skewed: number;
 
 beforeAll(async () => {
-  network = await createNetwork({
+  chaos = await startChaosNetwork({
     name: 'clock-skew',
     nodes: NODES,
-    seed: runSeed(),
     clockFaults: true,
     tunables: { apprunningIntervalMs: APPRUNNING_INTERVAL_MS },
   });
-  nemesis = new Nemesis({ network });
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  ({ network, nemesis } = chaos);
   // The skewed node must announce: one that hosts a fixture app.
   const announced = await network.waitFor({ event: 'app:running', quorum: 1, timeoutMs: EVENT_TIMEOUT_MS });
   skewed = [...announced.keys()][0]!;
   await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'clock-skew: baseline' });
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 /** The node's wall clock minus ours, from its API's Date header (whole seconds, so up to 1 s low). */
 async function apiClockOffset(node: number): Promise<number> {

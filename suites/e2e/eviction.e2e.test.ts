@@ -16,13 +16,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { converged } from '../../test-infra/check/index.js';
 import { hostApp } from '../../test-infra/harness/apps.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { locationIps, readStates, runsApp } from '../../test-infra/harness/locations.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
-import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
+import { CHAOS_TUNABLES } from '../../test-infra/harness/tunables.js';
 import type { EvictionKind } from '../../test-infra/nemesis/evict.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 const APP = 'evictweb';
@@ -34,6 +34,7 @@ const EVENT_TIMEOUT_MS = 60_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 let tunables: Tunables;
 let appHash: string;
 let hosts: number[];
@@ -41,10 +42,8 @@ let hosts: number[];
 const evicted: number[] = [];
 
 beforeAll(async () => {
-  network = await createNetwork({ name: 'eviction', nodes: NODES, seed: runSeed(), tunables: CHAOS_TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: CHAOS_TUNABLES });
-  nemesis = new Nemesis({ network });
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  chaos = await startChaosNetwork({ name: 'eviction', nodes: NODES, tunables: CHAOS_TUNABLES });
+  ({ network, nemesis, tunables } = chaos);
   ({ hash: appHash, hosts } = await hostApp(network, {
     suite: 'eviction',
     app: APP,
@@ -54,11 +53,7 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 function members(): number[] {
   return network.liveIndexes().filter((node) => !evicted.includes(node));

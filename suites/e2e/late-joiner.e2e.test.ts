@@ -27,13 +27,13 @@ import {
   sometimes,
 } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { convergenceProbe, expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { probeStates, readStates, runsApp } from '../../test-infra/harness/locations.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
-import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
+import { CHAOS_TUNABLES } from '../../test-infra/harness/tunables.js';
 import { halves, sides } from '../../test-infra/nemesis/grudge.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 const JOINER = 16;
@@ -49,6 +49,7 @@ const EVENT_TIMEOUT_MS = 60_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 let tunables: Tunables;
 /** Hosts of the app among the running machines, in placement order. */
 let hosts: number[];
@@ -57,24 +58,17 @@ let sigtermed: number;
 let victim: number;
 
 beforeAll(async () => {
-  network = await createNetwork({
+  chaos = await startChaosNetwork({
     name: 'late-joiner',
     nodes: NODES,
     deferred: [JOINER],
-    seed: runSeed(),
     tunables: TUNABLES,
+    warmPartitions: true,
   });
-  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
-  nemesis = new Nemesis({ network });
-  await nemesis.setup();
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  ({ network, nemesis, tunables } = chaos);
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 const ipOf = (node: number) => network.node(node).listedIp;
 

@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
 import { diverged, heldOnlyBy, readNodeStates, sampleOnEvents, sometimes } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { locationIps, probeStates, runsApp } from '../../test-infra/harness/locations.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
 import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, isolate, sides } from '../../test-infra/nemesis/grudge.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 const APPRUNNING_INTERVAL_MS = 15_000;
@@ -30,29 +30,24 @@ const EVENT_TIMEOUT_MS = 60_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 
 beforeAll(async () => {
-  network = await createNetwork({
+  chaos = await startChaosNetwork({
     name: 'partition',
     nodes: NODES,
-    seed: runSeed(),
     tunables: {
       ...RELAXED_GOSSIP_WINDOWS,
       apprunningIntervalMs: APPRUNNING_INTERVAL_MS,
       hashRetryBackoffBlocks: HASH_RETRY_EVERY_BLOCK,
     },
+    warmPartitions: true,
   });
-  nemesis = new Nemesis({ network });
-  await nemesis.setup();
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  ({ network, nemesis } = chaos);
   await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'partition: baseline' });
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 function latestRunning(events: readonly AppStateEventDoc[], ip: string): number | undefined {
   const doc = events.find((event) => event.type === 'apprunning' && event.ip === ip && event.dedupKey === 'v2');

@@ -14,12 +14,12 @@ import type { DecidedBoot } from '../../reference-node/boot/sequence.js';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { converged } from '../../test-infra/check/index.js';
 import { hostApp } from '../../test-infra/harness/apps.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { locationIps, readStates, runsApp } from '../../test-infra/harness/locations.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
-import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import { CHAOS_TUNABLES } from '../../test-infra/harness/tunables.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 import type { HistoryEntry } from '../../test-infra/observe/history.js';
 
 const NODES = 16;
@@ -41,6 +41,7 @@ const SITE_BOOT_TIMEOUT_MS = 240_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 let tunables: Tunables;
 let hosts: number[];
 let appHash: string;
@@ -59,10 +60,8 @@ interface RunningPayload {
 }
 
 beforeAll(async () => {
-  network = await createNetwork({ name: 'powercut', nodes: NODES, seed: runSeed(), tunables: TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
-  nemesis = new Nemesis({ network });
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  chaos = await startChaosNetwork({ name: 'powercut', nodes: NODES, tunables: TUNABLES });
+  ({ network, nemesis, tunables } = chaos);
   ({ hash: appHash, hosts } = await hostApp(network, {
     suite: 'powercut',
     app: APP,
@@ -72,11 +71,7 @@ beforeAll(async () => {
   }));
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 type EventEntry = Extract<HistoryEntry, { kind: 'event' }>;
 

@@ -20,13 +20,13 @@ import {
 } from '../../test-infra/check/index.js';
 import { mineRegistration, postRegistration } from '../../test-infra/harness/apps.js';
 import { chainAppHashes } from '../../test-infra/harness/chain-hashes.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { statOf } from '../../test-infra/harness/node-stats.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
 import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, sides } from '../../test-infra/nemesis/grudge.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 const CONVERGE_WITHIN_MS = 90_000;
@@ -34,26 +34,21 @@ const EVENT_TIMEOUT_MS = 60_000;
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 
 beforeAll(async () => {
-  network = await createNetwork({
+  chaos = await startChaosNetwork({
     name: 'reorg',
     nodes: NODES,
-    seed: runSeed(),
     // The winners hold the registration as a temporary message through the split: it must outlive it (FluxOS: 1 h).
     tunables: { ...RELAXED_GOSSIP_WINDOWS, apprunningIntervalMs: 15_000, temporaryMessageExpiryMs: 600_000 },
+    warmPartitions: true,
   });
-  nemesis = new Nemesis({ network });
-  await nemesis.setup();
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  ({ network, nemesis } = chaos);
   await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'reorg: baseline' });
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 const isHash = (hash: string) => (payload: unknown) => (payload as { hash?: string }).hash === hash;
 const atLeast = (height: number) => (payload: unknown) => (payload as { height: number }).height >= height;

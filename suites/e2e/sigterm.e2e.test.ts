@@ -19,12 +19,12 @@ import type { LocationRow } from '../../protocol/appstate/documents.js';
 import type { Tunables } from '../../reference-node/tunables.js';
 import { type CheckResult, converged } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
+import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
 import { hostsOf, locationIps, locationRows, readStates, runsApp } from '../../test-infra/harness/locations.js';
-import { runSeed } from '../../test-infra/harness/seed.js';
-import { CHAOS_TUNABLES, networkTunables } from '../../test-infra/harness/tunables.js';
-import { Nemesis } from '../../test-infra/nemesis/nemesis.js';
-import { createNetwork, type FluxNetwork } from '../../test-infra/network/create-network.js';
+import { CHAOS_TUNABLES } from '../../test-infra/harness/tunables.js';
+import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
+import type { FluxNetwork } from '../../test-infra/network/create-network.js';
 
 const NODES = 16;
 const APP = 'sigweb';
@@ -36,22 +36,17 @@ const TUNABLES = { ...CHAOS_TUNABLES, sigtermExpiryMs: 15_000 };
 
 let network: FluxNetwork;
 let nemesis: Nemesis;
+let chaos: ChaosNetwork | undefined;
 let tunables: Tunables;
 let appHash: string;
 let host: number;
 
 beforeAll(async () => {
-  network = await createNetwork({ name: 'sigterm', nodes: NODES, seed: runSeed(), tunables: TUNABLES });
-  tunables = networkTunables({ timeScale: network.timeScale, size: NODES, overrides: TUNABLES });
-  nemesis = new Nemesis({ network });
-  await network.waitFor({ event: 'peers:thresholdReached', timeoutMs: EVENT_TIMEOUT_MS });
+  chaos = await startChaosNetwork({ name: 'sigterm', nodes: NODES, tunables: TUNABLES });
+  ({ network, nemesis, tunables } = chaos);
 });
 
-afterAll(async () => {
-  await nemesis?.healAll().catch(() => undefined);
-  nemesis?.close();
-  await network?.teardown();
-});
+afterAll(() => stopChaosNetwork(chaos));
 
 interface ListingRead {
   node: number;
