@@ -7,17 +7,10 @@
  * report the skewed time itself: in its API's Date header and in the broadcastedAt it announces.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  converged,
-  diverged,
-  heldOnlyBy,
-  readNodeStates,
-  recordDivergence,
-  sometimes,
-} from '../../test-infra/check/index.js';
+import { converged, diverged, heldOnlyBy, recordDivergence, sometimes } from '../../test-infra/check/index.js';
 import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
-import { probeStates } from '../../test-infra/harness/locations.js';
+import { probeStates, readStates } from '../../test-infra/harness/locations.js';
 import { type NodeStatsView, statOf } from '../../test-infra/harness/node-stats.js';
 import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
 import type { FluxNetwork } from '../../test-infra/network/create-network.js';
@@ -89,10 +82,7 @@ async function expectApiClock(node: number, offsetMs: number): Promise<void> {
 
 /** The skewed node's own latest apprunning, as it stored it. */
 async function ownAnnouncementAt(node: number): Promise<number | undefined> {
-  const [read] = await readNodeStates({
-    nodes: [{ node, client: network.node(node).mongoClient() }],
-    now: Date.now(),
-  });
+  const [read] = await readStates(network, [node]);
   const ip = network.node(node).listedIp;
   const own = read!.state.events.find((doc) => doc.type === 'apprunning' && doc.ip === ip && doc.dedupKey === 'v2');
   return own?.type === 'apprunning' ? own.broadcastedAt : undefined;

@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppStateEventDoc } from '../../protocol/appstate/documents.js';
-import { diverged, heldOnlyBy, readNodeStates, sampleOnEvents, sometimes } from '../../test-infra/check/index.js';
+import { diverged, heldOnlyBy, sampleOnEvents, sometimes } from '../../test-infra/check/index.js';
 import { registerApp } from '../../test-infra/harness/apps.js';
 import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
-import { locationIps, probeStates, runsApp } from '../../test-infra/harness/locations.js';
+import { locationIps, probeStates, readStates, runsApp } from '../../test-infra/harness/locations.js';
 import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, isolate, sides } from '../../test-infra/nemesis/grudge.js';
 import type { Nemesis } from '../../test-infra/nemesis/nemesis.js';
@@ -176,10 +176,7 @@ describe('partitions of a 16-node network', () => {
       since: cut,
       timeoutMs: EVENT_TIMEOUT_MS,
     });
-    const [isolatedState, listenerState] = await readNodeStates({
-      nodes: [isolated, listeners[0]!].map((node) => ({ node, client: network.node(node).mongoClient() })),
-      now: Date.now(),
-    });
+    const [isolatedState, listenerState] = await readStates(network, [isolated, listeners[0]!]);
     const missed = latestRunning(isolatedState!.state.events, hostIp) ?? 0;
     const heard = latestRunning(listenerState!.state.events, hostIp) ?? 0;
     expect(heard, `node ${listeners[0]} heard node ${host}'s broadcast after the cut`).toBeGreaterThan(missed);
@@ -193,10 +190,7 @@ describe('partitions of a 16-node network', () => {
     await nemesis.heal();
     const result = await expectConverged(network, { within: CONVERGE_WITHIN_MS, label: 'isolated node: heal' });
     reportConverged({ suite: 'partition', label: `node ${isolated} healed`, result });
-    const [after] = await readNodeStates({
-      nodes: [{ node: isolated, client: network.node(isolated).mongoClient() }],
-      now: Date.now(),
-    });
+    const [after] = await readStates(network, [isolated]);
     expect(
       latestRunning(after!.state.events, hostIp),
       `node ${isolated} caught up with node ${host}`,

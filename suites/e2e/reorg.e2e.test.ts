@@ -10,18 +10,12 @@
  * only one side heard (partition.e2e.test.ts covers a side that never heard one).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  diverged,
-  HASHES_CHECK,
-  hashesConverged,
-  readNodeStates,
-  recordDivergence,
-  sometimes,
-} from '../../test-infra/check/index.js';
+import { diverged, HASHES_CHECK, hashesConverged, recordDivergence, sometimes } from '../../test-infra/check/index.js';
 import { mineRegistration, postRegistration } from '../../test-infra/harness/apps.js';
 import { chainAppHashes } from '../../test-infra/harness/chain-hashes.js';
 import { type ChaosNetwork, startChaosNetwork, stopChaosNetwork } from '../../test-infra/harness/chaos-network.js';
 import { expectConverged, reportConverged } from '../../test-infra/harness/convergence.js';
+import { readStates } from '../../test-infra/harness/locations.js';
 import { statOf } from '../../test-infra/harness/node-stats.js';
 import { RELAXED_GOSSIP_WINDOWS } from '../../test-infra/harness/tunables.js';
 import { halves, sides } from '../../test-infra/nemesis/grudge.js';
@@ -62,10 +56,7 @@ async function viewHeight(view: number): Promise<number> {
 
 /** Heights of every `zelappshashes` row of `hash`, per node. */
 async function hashRowHeights(nodes: readonly number[], hash: string): Promise<Map<number, number[]>> {
-  const states = await readNodeStates({
-    nodes: nodes.map((node) => ({ node, client: network.node(node).mongoClient() })),
-    now: Date.now(),
-  });
+  const states = await readStates(network, nodes);
   return new Map(
     states.map(({ node, state }) => [node, state.hashes.filter((row) => row.hash === hash).map((row) => row.height)]),
   );
@@ -101,10 +92,7 @@ async function reorgAcrossPartition({ depth, name }: { depth: number; name: stri
     timeoutMs: EVENT_TIMEOUT_MS,
   });
 
-  const split = await readNodeStates({
-    nodes: nodes.map((node) => ({ node, client: network.node(node).mongoClient() })),
-    now: Date.now(),
-  });
+  const split = await readStates(network, nodes);
   recordDivergence(network.history, hashesConverged(split, { referencedHashes: [message.hash] }));
   sometimes(network.history, {
     name: `depth ${depth}: the hash was resolved on the losing branch only`,

@@ -35,7 +35,7 @@ export async function hostsOf(
 }
 
 /** Every listed node's database state, read once for `now` (the harness clock; nodes share the host kernel's). */
-export function readStates(network: FluxNetwork, nodes: readonly number[]): Promise<PerNodeState[]> {
+export function readStates(network: Pick<FluxNetwork, 'node'>, nodes: readonly number[]): Promise<PerNodeState[]> {
   return readNodeStates({
     nodes: nodes.map((node) => ({ node, client: network.node(node).mongoClient() })),
     now: Date.now(),
@@ -44,9 +44,5 @@ export function readStates(network: FluxNetwork, nodes: readonly number[]): Prom
 
 /** Reads every live node's state once per call (the input of the suites' "sometimes" probes). */
 export function probeStates(network: Pick<FluxNetwork, 'liveIndexes' | 'node'>): () => Promise<PerNodeState[]> {
-  return () =>
-    readNodeStates({
-      nodes: network.liveIndexes().map((node) => ({ node, client: network.node(node).mongoClient() })),
-      now: Date.now(),
-    });
+  return () => readStates(network, network.liveIndexes());
 }

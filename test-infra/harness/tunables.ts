@@ -11,7 +11,7 @@ import {
 import { networkSizedTunables } from '../network/machine-config.js';
 
 /**
- * Gossip age windows for suites whose faults are not about message age (partitions, reorgs). At
+ * Gossip age windows for suites that are not about message age (boot, partitions, reorgs). At
  * time scale 0.01 FluxOS's 5-minute validity becomes 3 s, under the propagation tail of 16 nodes
  * on a loaded 2-core host (measured receive lag: median ~0.25 s idle, p90 ~4.5 s under a
  * partition's load), so broadcasts would be dropped as stale for reasons no fault caused. These

@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_LABEL } from '../network/labels.js';
+import { anonymousVolumesOfRun, existingVolumes } from '../network/run-volumes.js';
 import { sweep } from '../network/sweep.js';
 import { ensureImages, type ImageSet } from './ensure-images.js';
 
@@ -68,8 +69,7 @@ afterAll(async () => {
   expect((await sweep({ runId })).failures).toEqual([]);
   const left = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   expect(left).toEqual([]);
-  const volumes = new Set(((await docker.listVolumes()).Volumes ?? []).map((volume) => volume.Name));
-  expect(anonymousVolumes.filter((name) => volumes.has(name))).toEqual([]);
+  expect(await existingVolumes(anonymousVolumes)).toEqual([]);
 });
 
 describe('node image', () => {
@@ -113,11 +113,8 @@ describe('database image', () => {
       NetworkingConfig: { EndpointsConfig: { [networkName]: { IPAMConfig: { IPv4Address: dbAddress } } } },
     });
     await db.start();
-    const inspected = await db.inspect();
-    anonymousVolumes.push(
-      ...inspected.Mounts.flatMap((mount) => (mount.Type === 'volume' && mount.Name ? [mount.Name] : [])),
-    );
-    const attached = inspected.NetworkSettings.Networks[networkName];
+    anonymousVolumes.push(...(await anonymousVolumesOfRun(runId)));
+    const attached = (await db.inspect()).NetworkSettings.Networks[networkName];
     expect(attached?.IPAddress).toBe(dbAddress);
     expect((await network.inspect()).IPAM?.Config?.[0]?.Subnet).toBe(`${subnetPrefix}.0/24`);
 

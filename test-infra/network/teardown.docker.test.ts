@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { docker } from './docker-client.js';
 import { RUN_LABEL } from './labels.js';
+import { anonymousVolumesOfRun, existingVolumes } from './run-volumes.js';
 
 /** Resolves with the first stdout line matching `pattern`; fails with the output so far on exit or timeout. */
 function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
@@ -42,20 +43,6 @@ async function leftovers(runId: string): Promise<string[]> {
   ];
 }
 
-/** Anonymous volumes (the database image's `VOLUME /data`) carry no label: found through the run's containers. */
-async function anonymousVolumes(runId: string): Promise<string[]> {
-  const filters = JSON.stringify({ label: [`${RUN_LABEL}=${runId}`] });
-  const containers = await docker().listContainers({ all: true, filters });
-  return containers.flatMap((c) =>
-    c.Mounts.flatMap((mount) => (mount.Type === 'volume' && mount.Name ? [mount.Name] : [])),
-  );
-}
-
-async function existingVolumes(names: readonly string[]): Promise<string[]> {
-  const present = new Set(((await docker().listVolumes()).Volumes ?? []).map((volume) => volume.Name));
-  return names.filter((name) => present.has(name));
-}
-
 const children: ChildProcess[] = [];
 
 function spawnFluxnet(args: string[]): ChildProcess {
@@ -84,7 +71,7 @@ describe('teardown', () => {
     // Halfway: the daemon runs and the machines are being created.
     await waitForLine(child, /daemon stub /, 120_000);
     expect(await leftovers(runId!), output).not.toEqual([]);
-    const volumes = await anonymousVolumes(runId!);
+    const volumes = await anonymousVolumesOfRun(runId!);
     const exited = new Promise<NodeJS.Signals | null>((done) => child.once('exit', (_code, signal) => done(signal)));
     child.kill('SIGINT');
     expect(await exited).toBe('SIGINT');
